@@ -1,0 +1,37 @@
+# make lab  : set everything up and open JupyterLab on the quickstart notebook (sandbox, no account)
+# make test : set everything up and run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | $(PYTHON) -c "import sys,hashlib;print(hashlib.sha1(sys.stdin.buffer.read()).hexdigest()[:12])")
+LAB_PORT ?= 8888
+PIP_QUIET := --quiet --disable-pip-version-check --no-input
+
+.PHONY: lab test test-fast lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install $(PIP_QUIET) -e '.[test,lab]' 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/python -c "import vpnroute_widgets, ipywidgets, pandas, jupyterlab, pytest"
+	rm -f $(VENV)/.installed-* && touch $@
+
+lab: $(STAMP)
+	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+		--LabApp.default_url=/lab/tree/01_quickstart.ipynb 01_quickstart.ipynb
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not browser and not notebooks and not slow" $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check vpnroute_widgets tests
+
+bench: $(STAMP)
+	for f in tests/benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

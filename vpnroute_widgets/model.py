@@ -1,0 +1,330 @@
+"""The request and response of CreateVpnRouteEntry as validated, immutable values.
+
+A :class:`RouteEntryRequest` cannot exist in an invalid state: every field is checked
+(and normalised: ``"100"`` becomes ``100``, ``"TRUE"`` becomes ``True``) when it is
+built, and a bad value raises :class:`~vpnroute_widgets.errors.ValidationError` naming
+the API parameter and what would be accepted. Forms, the batch reader, the client and
+the sandbox all use the same per-field checkers (:data:`CHECKERS`), so the rules are
+written once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ValidationError
+from .reference import REQUEST_FIELDS
+
+__all__ = [
+    "CHECKERS",
+    "RouteEntry",
+    "RouteEntryRequest",
+    "check_client_token",
+    "check_description",
+    "check_next_hop",
+    "check_overlay_mode",
+    "check_publish_vpc",
+    "check_region_id",
+    "check_route_dest",
+    "check_vpn_gateway_id",
+    "check_weight",
+]
+
+_CARRIER_GRADE_NAT = ipaddress.ip_network("100.64.0.0/10")
+_REGION_RE = re.compile(r"^[a-z]{2,}(?:-[a-z0-9]+){1,4}$")
+_GATEWAY_RE = re.compile(r"^vpn-[a-z0-9]{4,64}$")
+_NEXT_HOP_RE = re.compile(r"^[a-z]{2,8}-[a-z0-9]{4,64}$")
+_PRINTABLE_ASCII = re.compile(r"^[\x21-\x7e]+$")
+_TRUE = "true"
+_FALSE = "false"
+
+
+def _text(field: str, value: object, *, required: bool = True) -> str | None:
+    """Common string handling: None or blank means missing; surrounding spaces are dropped."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise ValidationError(field, "is required and was empty.", value=value, missing=True)
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(field, f"must be text, got {type(value).__name__} {value!r}.", value=value)
+    return value.strip()
+
+
+def _no_whitespace(field: str, value: str, shape: str) -> None:
+    if any(ch.isspace() for ch in value):
+        raise ValidationError(field, f"must not contain spaces; expected {shape}.", value=value)
+    if "*" in value:
+        raise ValidationError(
+            field, f"{value!r} looks masked (it contains '*'); paste the full id, {shape}.", value=value
+        )
+
+
+def check_region_id(value: object) -> str:
+    """RegionId: a region id such as ``cn-hangzhou`` or ``ap-southeast-1``."""
+    text = _text("RegionId", value)
+    _no_whitespace("RegionId", text, "a region id such as cn-hangzhou")
+    if not _REGION_RE.match(text):
+        hint = f" Did you mean {text.lower()!r}?" if _REGION_RE.match(text.lower()) else ""
+        raise ValidationError(
+            "RegionId", f"{text!r} is not a region id; expected lower-case like cn-hangzhou.{hint}", value=value
+        )
+    return text
+
+
+def check_vpn_gateway_id(value: object) -> str:
+    """VpnGatewayId: ``vpn-`` followed by lower-case letters and digits."""
+    text = _text("VpnGatewayId", value)
+    _no_whitespace("VpnGatewayId", text, "such as vpn-bp1a3kqjiiq9legfx0000")
+    if not _GATEWAY_RE.match(text):
+        hint = ""
+        if _GATEWAY_RE.match(text.lower()):
+            hint = f" Did you mean {text.lower()!r}?"
+        elif not text.startswith("vpn-"):
+            hint = " VPN gateway ids start with 'vpn-'."
+        raise ValidationError(
+            "VpnGatewayId", f"{text!r} is not a VPN gateway id (vpn-...).{hint}", value=value
+        )
+    return text
+
+
+def check_next_hop(value: object) -> str:
+    """NextHop: the id of an IPsec connection (``vco-...``)."""
+    text = _text("NextHop", value)
+    _no_whitespace("NextHop", text, "an IPsec connection id such as vco-bp15oes1py4i66rmd0000")
+    if not _NEXT_HOP_RE.match(text):
+        hint = f" Did you mean {text.lower()!r}?" if _NEXT_HOP_RE.match(text.lower()) else ""
+        raise ValidationError(
+            "NextHop",
+            f"{text!r} is not a connection id; expected an IPsec connection id such as "
+            f"vco-bp15oes1py4i66rmd0000.{hint}",
+            value=value,
+        )
+    return text
+
+
+def check_route_dest(value: object) -> str:
+    """RouteDest: an IPv4 CIDR block, not 0.0.0.0/0, not overlapping 100.64.0.0/10, no host bits."""
+    text = _text("RouteDest", value)
+    if "/" not in text:
+        raise ValidationError(
+            "RouteDest", f"{text!r} has no prefix length; write a CIDR block such as {text}/32.", value=value
+        )
+    try:
+        net = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise ValidationError(
+            "RouteDest", f"{text!r} is not an IPv4 CIDR block such as 10.0.0.0/24.", value=value
+        ) from None
+    if net.version != 4:
+        raise ValidationError("RouteDest", f"{text!r} is IPv6; only IPv4 CIDR blocks are accepted.", value=value)
+    canonical = str(net)
+    if net.network_address != ipaddress.ip_interface(text).ip:
+        raise ValidationError(
+            "RouteDest", f"{text} has host bits set; did you mean {canonical}?", value=value
+        )
+    if net.prefixlen == 0:
+        raise ValidationError("RouteDest", "0.0.0.0/0 (a default route) is not allowed as a destination.",
+                              value=value)
+    if net.overlaps(_CARRIER_GRADE_NAT):
+        raise ValidationError(
+            "RouteDest",
+            f"{canonical} overlaps 100.64.0.0/10, which Alibaba Cloud reserves; choose another block.",
+            value=value,
+        )
+    return canonical
+
+
+def check_weight(value: object) -> int:
+    """Weight: 0 (standby) or 100 (active); the strings "0"/"100" are accepted."""
+    if isinstance(value, bool):
+        raise ValidationError("Weight", f"must be 0 or 100, got {value!r}.", value=value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str):
+        stripped = value.strip()
+        if not stripped:
+            raise ValidationError("Weight", "is required: 0 (standby) or 100 (active).", value=value, missing=True)
+        value = int(stripped) if stripped.lstrip("-").isdigit() else stripped
+    if value is None:
+        raise ValidationError("Weight", "is required: 0 (standby) or 100 (active).", value=value, missing=True)
+    if value in (0, 100) and isinstance(value, int):
+        return value
+    hint = ""
+    if isinstance(value, int):
+        hint = " Did you mean 100 (active)?" if value > 50 else " Did you mean 0 (standby)?"
+    raise ValidationError("Weight", f"must be 0 (standby) or 100 (active), got {value!r}.{hint}", value=value)
+
+
+def check_publish_vpc(value: object) -> bool:
+    """PublishVpc: a bool, or "true"/"false" in any case."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in (_TRUE, _FALSE):
+        return value.strip().lower() == _TRUE
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValidationError("PublishVpc", "is required: true or false.", value=value, missing=True)
+    raise ValidationError("PublishVpc", f"must be true or false, got {value!r}.", value=value)
+
+
+def check_client_token(value: object) -> str | None:
+    """ClientToken: optional, 1-64 printable ASCII characters without spaces."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("ClientToken", f"must be text, got {type(value).__name__}.", value=value)
+    if len(value) > 64:
+        raise ValidationError("ClientToken", f"must be at most 64 characters, got {len(value)}.", value=value)
+    if not _PRINTABLE_ASCII.match(value):
+        raise ValidationError(
+            "ClientToken", "must be printable ASCII without spaces (letters, digits, - _ . and the like).",
+            value=value,
+        )
+    return value
+
+
+def check_overlay_mode(value: object) -> str | None:
+    """OverlayMode: empty or ``Ipsec``."""
+    if value is None or value == "":
+        return None
+    if value == "Ipsec":
+        return value
+    hint = " Did you mean 'Ipsec'?" if isinstance(value, str) and value.strip().lower() == "ipsec" else ""
+    raise ValidationError("OverlayMode", f"must be empty or 'Ipsec', got {value!r}.{hint}", value=value)
+
+
+def check_description(value: object) -> str | None:
+    """Description: optional, 1-100 characters, not starting with http:// or https://."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("Description", f"must be text, got {type(value).__name__}.", value=value)
+    if len(value) > 100:
+        raise ValidationError("Description", f"must be at most 100 characters, got {len(value)}.", value=value)
+    if value.lower().startswith(("http://", "https://")):
+        raise ValidationError("Description", "must not start with http:// or https://.", value=value)
+    return value
+
+
+CHECKERS = {
+    "RegionId": check_region_id,
+    "VpnGatewayId": check_vpn_gateway_id,
+    "RouteDest": check_route_dest,
+    "NextHop": check_next_hop,
+    "Weight": check_weight,
+    "PublishVpc": check_publish_vpc,
+    "ClientToken": check_client_token,
+    "OverlayMode": check_overlay_mode,
+    "Description": check_description,
+}
+_ATTR_TO_NAME = {doc.attr: doc.name for doc in REQUEST_FIELDS}
+_NAME_TO_ATTR = {doc.name: doc.attr for doc in REQUEST_FIELDS}
+
+
+@dataclass(frozen=True)
+class RouteEntryRequest:
+    """A validated CreateVpnRouteEntry request. Building one with a bad value raises ValidationError."""
+
+    region_id: str
+    vpn_gateway_id: str
+    route_dest: str
+    next_hop: str
+    weight: int
+    publish_vpc: bool
+    client_token: str | None = None
+    overlay_mode: str | None = None
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        for attr, name in _ATTR_TO_NAME.items():
+            object.__setattr__(self, attr, CHECKERS[name](getattr(self, attr)))
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> RouteEntryRequest:
+        """Build from API names (``{"RouteDest": ...}``); a missing required name raises ValidationError."""
+        kwargs = {}
+        for doc in REQUEST_FIELDS:
+            if doc.name in params:
+                kwargs[doc.attr] = params[doc.name]
+            elif doc.required:
+                raise ValidationError(doc.name, "is required and was not given.", missing=True)
+        return cls(**kwargs)
+
+    def to_params(self) -> dict[str, str]:
+        """API parameter names mapped to wire strings; unset optional fields are left out."""
+        params: dict[str, str] = {}
+        for attr, name in _ATTR_TO_NAME.items():
+            value = getattr(self, attr)
+            if value is None:
+                continue
+            params[name] = (_TRUE if value else _FALSE) if isinstance(value, bool) else str(value)
+        return params
+
+    def with_client_token(self, token: str) -> RouteEntryRequest:
+        """A copy carrying ``token`` as its ClientToken."""
+        return dataclasses.replace(self, client_token=token)
+
+    def identity(self) -> tuple:
+        """What makes two creates 'the same route' on a gateway (used for idempotency and duplicates)."""
+        return (self.region_id, self.vpn_gateway_id, self.route_dest, self.next_hop, self.weight,
+                self.publish_vpc, self.overlay_mode, self.description)
+
+
+def _as_int(field: str, value: object) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(field, f"the response carried a non-integer value {value!r}.", value=value) from None
+
+
+@dataclass(frozen=True)
+class RouteEntry:
+    """A VPN destination route as the service returned it (weight and create_time always ints)."""
+
+    request_id: str | None
+    vpn_instance_id: str | None
+    route_dest: str | None
+    next_hop: str | None
+    weight: int | None
+    overlay_mode: str | None = None
+    state: str | None = None
+    create_time: int | None = None
+    description: str | None = None
+    route_entry_type: str | None = None
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any], request_id: str | None = None) -> RouteEntry:
+        """Build from a parsed JSON or XML body, converting text numbers to ints."""
+
+        def text(key: str) -> str | None:
+            value = data.get(key)
+            return None if value is None or value == "" else str(value)
+
+        return cls(
+            request_id=text("RequestId") or request_id,
+            vpn_instance_id=text("VpnInstanceId"),
+            route_dest=text("RouteDest"),
+            next_hop=text("NextHop"),
+            weight=_as_int("Weight", data.get("Weight")),
+            overlay_mode=text("OverlayMode"),
+            state=text("State"),
+            create_time=_as_int("CreateTime", data.get("CreateTime")),
+            description=text("Description"),
+            route_entry_type=text("RouteEntryType"),
+        )
+
+
+def api_name(attr: str) -> str:
+    """``route_dest`` -> ``RouteDest``."""
+    return _ATTR_TO_NAME[attr]
+
+
+def attr_name(name: str) -> str:
+    """``RouteDest`` -> ``route_dest``."""
+    return _NAME_TO_ATTR[name]
