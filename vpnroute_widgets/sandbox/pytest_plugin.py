@@ -1,0 +1,1 @@
+"""pytest fixtures for users' own tests (filled in by the sandbox work)."""
