@@ -110,16 +110,16 @@ def check_next_hop(value: object) -> str:
 def check_route_dest(value: object) -> str:
     """RouteDest: an IPv4 CIDR block, not 0.0.0.0/0, not overlapping 100.64.0.0/10, no host bits."""
     text = _text("RouteDest", value)
-    if "/" not in text:
-        raise ValidationError(
-            "RouteDest", f"{text!r} has no prefix length; write a CIDR block such as {text}/32.", value=value
-        )
     try:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError:
         raise ValidationError(
             "RouteDest", f"{text!r} is not an IPv4 CIDR block such as 10.0.0.0/24.", value=value
         ) from None
+    if "/" not in text:
+        raise ValidationError(
+            "RouteDest", f"{text!r} has no prefix length; write a CIDR block such as {text}/32.", value=value
+        )
     if net.version != 4:
         raise ValidationError("RouteDest", f"{text!r} is IPv6; only IPv4 CIDR blocks are accepted.", value=value)
     canonical = str(net)

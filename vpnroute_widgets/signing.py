@@ -137,7 +137,7 @@ def sign_v3(
     used in the canonical request.
     """
     block, names = v3_canonical_headers(headers, signed)
-    body_hash = {k.lower(): v for k, v in headers.items()}["x-acs-content-sha256"]
+    body_hash = {k.lower(): str(v).strip() for k, v in headers.items()}["x-acs-content-sha256"]
     canonical = v3_canonical_request(method, path, v3_canonical_query(query), block, names, body_hash)
     return v3_signature(secret, v3_string_to_sign(canonical)), names
 
