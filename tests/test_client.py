@@ -117,7 +117,8 @@ def test_v3_request_carries_a_signature_the_server_can_verify(stub):
 @pytest.mark.parametrize("fmt", ["JSON", "XML"])
 @pytest.mark.parametrize(("status", "code", "message"), DOCUMENTED)
 def test_each_documented_error_becomes_an_api_error(stub, fmt, status, code, message):
-    stub.script(*[reply(status, error_body(code, message, fmt), "text/xml" if fmt == "XML" else "application/json")] * 4)
+    ctype = "text/xml" if fmt == "XML" else "application/json"
+    stub.script(*[reply(status, error_body(code, message, fmt), ctype)] * 4)
     client = make_client(stub, format=fmt, signature_version="v1" if fmt == "XML" else "v3", max_attempts=1)
     with pytest.raises(vw.ApiError) as caught:
         client.create_vpn_route_entry(request())

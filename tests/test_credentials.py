@@ -82,7 +82,8 @@ def test_alicloud_names_are_a_fallback(home, monkeypatch):
 
 def test_cli_config_ak_and_sts_profiles(home, monkeypatch):
     write_cli_config(home, [
-        {"name": "default", "mode": "AK", "access_key_id": "akid", "access_key_secret": SECRET, "region_id": "cn-hangzhou"},
+        {"name": "default", "mode": "AK", "access_key_id": "akid", "access_key_secret": SECRET,
+         "region_id": "cn-hangzhou"},
         {"name": "sts", "mode": "StsToken", "access_key_id": "stsid", "access_key_secret": SECRET, "sts_token": TOKEN},
     ])
     assert vw.Credentials.resolve().access_key_id == "akid"

@@ -80,7 +80,8 @@ def test_v3_canonical_headers():
 def test_v3_canonical_request():
     block, names = signing.v3_canonical_headers(V3_HEADERS, V3_HEADERS.keys())
     query = signing.v3_canonical_query(V3_QUERY)
-    assert signing.v3_canonical_request("POST", "/", query, block, names, signing.EMPTY_BODY_SHA256) == V3_CANONICAL_REQUEST
+    canonical = signing.v3_canonical_request("POST", "/", query, block, names, signing.EMPTY_BODY_SHA256)
+    assert canonical == V3_CANONICAL_REQUEST
 
 
 def test_v3_string_to_sign_and_signature_match_the_public_example():

@@ -25,7 +25,15 @@ from .credentials import Credentials
 from .errors import ApiError, ConfigurationError, TransportError, ValidationError, VpnRouteError, error_info
 from .model import RouteEntry, RouteEntryRequest, check_region_id, check_vpn_gateway_id
 from .records import record_from_request
-from .transport import MAX_BODY_BYTES, PreparedCall, check_endpoint, default_endpoint, list_items, parse_response, prepare_call
+from .transport import (
+    MAX_BODY_BYTES,
+    PreparedCall,
+    check_endpoint,
+    default_endpoint,
+    list_items,
+    parse_response,
+    prepare_call,
+)
 
 __all__ = ["VpcClient"]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import configparser
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import CredentialsError
