@@ -14,7 +14,7 @@ from vpnroute_widgets.reference import REQUEST_FIELDS, RESPONSE_FIELDS, field_do
 
 GW = "vpn-bp1a3kqjiiq9legfx0000"
 HOP = "vco-bp15oes1py4i66rmd0000"
-REFERENCE = Path(__file__).parents[2] / "shared" / "reference" / "CreateVpnRouteEntry.md"  # beside the checkout
+REFERENCE = Path(__file__).parent / "data" / "CreateVpnRouteEntry.md"  # a copy of the API reference
 
 
 def make(**overrides):
