@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | $(PYTHON) -c "import s
 LAB_PORT ?= 8888
 PIP_QUIET := --quiet --disable-pip-version-check --no-input
 
-.PHONY: lab test test-fast lint bench clean
+.PHONY: lab test test-fast fuzz lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not browser and not notebooks and not slow" $(PYTEST_ARGS)
+
+fuzz: $(STAMP)  ## the long generated-input run: 10,000 examples per target
+	VW_HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -k fuzz $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check vpnroute_widgets tests

@@ -40,6 +40,7 @@ _REGION_RE = re.compile(r"^[a-z]{2,}(?:-[a-z0-9]+){1,4}$")
 _GATEWAY_RE = re.compile(r"^vpn-[a-z0-9]{4,64}$")
 _NEXT_HOP_RE = re.compile(r"^[a-z]{2,8}-[a-z0-9]{4,64}$")
 _PRINTABLE_ASCII = re.compile(r"^[\x21-\x7e]+$")
+_ASCII_INT = re.compile(r"-?[0-9]{1,6}")
 _TRUE = "true"
 _FALSE = "false"
 
@@ -149,7 +150,7 @@ def check_weight(value: object) -> int:
         stripped = value.strip()
         if not stripped:
             raise ValidationError("Weight", "is required: 0 (standby) or 100 (active).", value=value, missing=True)
-        value = int(stripped) if stripped.lstrip("-").isdigit() else stripped
+        value = int(stripped) if _ASCII_INT.fullmatch(stripped) else stripped
     if value is None:
         raise ValidationError("Weight", "is required: 0 (standby) or 100 (active).", value=value, missing=True)
     if value in (0, 100) and isinstance(value, int):
