@@ -28,6 +28,12 @@ class SeenRequest:
     raw_query: str = ""
     extra: dict = field(default_factory=dict)
 
+    @property
+    def params(self) -> dict[str, str]:
+        """Query and form-body parameters together (V1 sends a form body, V3 a query)."""
+        form = dict(parse_qsl(self.body.decode(), keep_blank_values=True)) if self.body else {}
+        return {**self.query, **form}
+
 
 def reply(status: int = 200, body: bytes | str = b"", content_type: str = "application/json",
           headers: dict[str, str] | None = None, declared_length: int | None = None):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 from stub_server import StubServer, drop, reply, stall
@@ -81,7 +83,7 @@ def test_xml_success_gives_the_same_typed_result(stub):
     assert isinstance(from_xml.weight, int) and isinstance(from_xml.create_time, int)
     assert from_xml.request_id == "EE4C2417-9437-4333-BDEB-8493F7AA7258"
     assert {**vars(from_xml), "request_id": None} == {**vars(from_json), "request_id": None}
-    assert stub.requests[0].query["Format"] == "XML"
+    assert b"Format=XML" in stub.requests[0].body
 
 
 # --- signatures on the wire ------------------------------------------------------------
@@ -90,7 +92,8 @@ def test_xml_success_gives_the_same_typed_result(stub):
 def test_v1_request_carries_a_signature_the_server_can_verify(stub):
     make_client(stub, signature_version="v1").create_vpn_route_entry(request())
     seen = stub.requests[0]
-    params = dict(seen.query)
+    assert seen.query == {} and seen.headers["content-type"] == "application/x-www-form-urlencoded"
+    params = dict(parse_qsl(seen.body.decode(), keep_blank_values=True))
     signature = params.pop("Signature")
     assert signature == signing.sign_v1("POST", params, SENTINEL_SECRET)
     assert params["PublishVpc"] == "true" and params["Weight"] == "100"
@@ -262,7 +265,7 @@ def test_describe_follows_every_page(stub, fmt):
     entries = client.describe_vpn_route_entries("cn-hangzhou", GATEWAY)
     assert [e.route_dest for e in entries] == [r["RouteDest"] for r in routes]
     assert all(isinstance(e.weight, int) and isinstance(e.create_time, int) for e in entries)
-    assert [r.query["PageNumber"] for r in stub.requests] == ["1", "2"]
+    assert [r.params["PageNumber"] for r in stub.requests] == ["1", "2"]
 
 
 def test_describe_with_a_single_xml_item_is_still_a_list(stub):
@@ -276,6 +279,7 @@ def test_delete_after_an_unknown_outcome_accepts_route_gone(stub):
     request_id = make_client(stub).delete_vpn_route_entry("cn-hangzhou", GATEWAY, "10.0.0.0/24", HOP, 100)
     assert request_id == "REQ-ERR-1"
     assert stub.requests[1].query["Weight"] == "100" and "PublishVpc" not in stub.requests[1].query
+    assert stub.requests[1].headers["x-acs-action"] == "DeleteVpnRouteEntry"
 
 
 # --- input, endpoints, secrets ----------------------------------------------------------------
@@ -332,6 +336,24 @@ def test_no_secret_in_reprs_errors_previews_or_records(stub):
         assert SENTINEL_SECRET not in text and SENTINEL_TOKEN not in text
         assert not any(sig in text for sig in signatures)
     assert [r["outcome"] for r in records] == ["ok", "error", "error"]
+
+
+@pytest.mark.parametrize("version", ["v1", "v3"])
+def test_debug_logging_of_every_library_shows_no_secret(stub, caplog, version):
+    caplog.set_level(logging.DEBUG)
+    creds = vw.Credentials("testkeyid0001", SENTINEL_SECRET, SENTINEL_TOKEN)
+    stub.script(drop(), reply(400, error_body("Forbidden", "no", "JSON")))
+    with pytest.raises(vw.ApiError):
+        make_client(stub, credentials=creds, signature_version=version).create_vpn_route_entry(request())
+    assert "127.0.0.1" in caplog.text  # urllib3 did log the requests
+    assert SENTINEL_SECRET not in caplog.text and SENTINEL_TOKEN not in caplog.text
+    assert "Signature=" not in caplog.text
+
+
+@pytest.mark.parametrize("timeout", [None, 0, -1, (5, None), "10", (1, 2, 3)])
+def test_every_request_has_a_timeout(timeout):
+    with pytest.raises(vw.ConfigurationError, match="timeout"):
+        VpcClient(vw.Credentials("id", "secret"), region_id="cn-hangzhou", timeout=timeout)
 
 
 def test_one_record_per_logical_call_with_attempts(stub):

@@ -93,6 +93,9 @@ class VpcClient:
         version = str(signature_version).lower()
         if version not in ("v1", "v3"):
             raise ConfigurationError(f"signature_version must be 'v1' or 'v3', got {signature_version!r}.")
+        if not _valid_timeout(timeout):
+            raise ConfigurationError(f"timeout must be seconds > 0 or a (connect, read) pair, got {timeout!r}; "
+                                     "every request needs a timeout.")
         if int(max_attempts) < 1:
             raise ConfigurationError("max_attempts must be at least 1.")
         self.credentials = credentials
@@ -303,6 +306,11 @@ class VpcClient:
             self.log.append(record)
         if self.on_call is not None:
             self.on_call(record)
+
+
+def _valid_timeout(timeout: object) -> bool:
+    parts = timeout if isinstance(timeout, tuple) and len(timeout) == 2 else (timeout,)
+    return all(isinstance(p, int | float) and not isinstance(p, bool) and p > 0 for p in parts)
 
 
 def _transport(what: str, exc: Exception, *, retryable: bool, unknown: bool) -> TransportError:

@@ -82,8 +82,9 @@ class PreparedCall:
         """The request with AccessKeyId masked and Signature, tokens and Authorization hidden."""
         return {
             "method": self.method,
-            "url": _masked_url(self.url),
+            "url": _masked_query(self.url),
             "headers": {k: _masked_header(k, v) for k, v in self.headers.items()},
+            "body": _masked_query("?" + self.body.decode())[1:] if self.body else "",
         }
 
 
@@ -96,7 +97,8 @@ def _masked_value(name: str, value: str) -> str:
     return value
 
 
-def _masked_url(url: str) -> str:
+def _masked_query(url: str) -> str:
+    """A URL (or ``?``-prefixed form body) with the key id masked and secrets replaced."""
     base, _, query = url.partition("?")
     if not query:
         return url
@@ -149,9 +151,12 @@ def _prepare_v1(action, params, credentials, endpoint, fmt, nonce, timestamp) ->
     if credentials.security_token:
         query["SecurityToken"] = credentials.security_token
     query["Signature"] = signing.sign_v1("POST", query, credentials.access_key_secret)
-    url = f"{endpoint}/?{signing.v1_canonical_query(query)}&Signature={signing.percent_encode(query['Signature'])}"
-    return PreparedCall("POST", url, {"Accept": "application/json" if fmt == "JSON" else "application/xml"},
-                        params=dict(params))
+    # Everything travels in a form body, not the URL: URLs end up in debug logs and proxies,
+    # and a V1 URL would carry the signature and the STS token.
+    body = f"{signing.v1_canonical_query(query)}&Signature={signing.percent_encode(query['Signature'])}"
+    headers = {"Accept": "application/json" if fmt == "JSON" else "application/xml",
+               "Content-Type": "application/x-www-form-urlencoded"}
+    return PreparedCall("POST", f"{endpoint}/", headers, body.encode(), params=dict(params))
 
 
 def _prepare_v3(action, params, credentials, endpoint, fmt, nonce, timestamp) -> PreparedCall:
