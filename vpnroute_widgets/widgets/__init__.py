@@ -1,0 +1,19 @@
+"""The widgets: a route form, a connection panel, a log view, a batch panel, and one app holding them.
+
+Each family lives in its own module; none holds business logic (the model validates, the
+client signs and sends, the log records).
+"""
+
+from __future__ import annotations
+
+from .app import App, app
+from .connection import ConnectionPanel
+from .form import RouteEntryForm
+from .logview import LogView
+
+try:
+    from .batch_panel import BatchPanel
+except ImportError:  # the batch panel lands separately
+    BatchPanel = None
+
+__all__ = ["App", "BatchPanel", "ConnectionPanel", "LogView", "RouteEntryForm", "app"]

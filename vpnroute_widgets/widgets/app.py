@@ -1,0 +1,71 @@
+"""The whole tool as one widget: Connection, Route, Batch and Log tabs sharing one client and one log.
+
+``vw.app()`` in a notebook cell is all it takes: sandbox mode is the default, so the first
+route can be created with no account and no setup.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+
+from .common import message
+from .connection import ConnectionPanel
+from .form import RouteEntryForm
+from .logview import LogView
+
+__all__ = ["App", "app"]
+
+TITLES = ("Connection", "Route", "Batch", "Log")
+
+
+def _batch_tab(connection: ConnectionPanel, log: Any) -> widgets.Widget:
+    """The BatchPanel when its module exists; a placeholder until then."""
+    try:
+        from .batch_panel import BatchPanel
+    except ImportError:
+        return widgets.HTML(message("Batch: coming soon.", "muted", small=False))
+    return BatchPanel(connection, log)
+
+
+class App(widgets.Tab):
+    """Tabs for Connection, Route, Batch and Log, wired to one ConnectionPanel and one ResponseLog.
+
+    Public parts: ``connection``, ``form``, ``batch``, ``log_view``, ``log``; ``close()`` also stops
+    the sandbox the connection started.
+    """
+
+    def __init__(self, log: Any = None, *, connection: ConnectionPanel | None = None, **kwargs: Any):
+        if log is None:
+            from ..log import ResponseLog
+
+            log = ResponseLog()
+        self.response_log = log
+        self.connection = connection or ConnectionPanel(log=log)
+        self.form = RouteEntryForm(client=self.connection, log=log)
+        self.batch = _batch_tab(self.connection, log)
+        self.log_view = LogView(log)
+        super().__init__(children=[self.connection, self.form, self.batch, self.log_view], titles=TITLES,
+                         selected_index=1, layout=widgets.Layout(width="100%"), **kwargs)
+        self.connection.on_change(self._on_connection)
+        self._on_connection()
+
+    def _on_connection(self) -> None:
+        """The client changed: offer the new quick picks and re-sign the preview."""
+        try:
+            picks = self.connection.quick_picks
+        except Exception as err:  # a sandbox that cannot start: say so in the form, do not break the app
+            self.form.status.value = message(f"Connection not ready: {err}", "error")
+            picks = {}
+        self.form.set_quick_picks(picks)
+
+    def close(self) -> None:
+        for child in (self.form, self.batch, self.log_view, self.connection):
+            child.close()
+        super().close()
+
+
+def app(log: Any = None, **kwargs: Any) -> App:
+    """The whole tool as one widget (sandbox mode by default): ``vw.app()``."""
+    return App(log, **kwargs)

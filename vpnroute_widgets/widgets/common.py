@@ -1,0 +1,228 @@
+"""Helpers shared by the widget families: escaping, themed HTML, layout, async submits.
+
+Everything that turns a string into HTML goes through :func:`esc`, and every colour is a
+JupyterLab CSS variable (``var(--jp-...)``), so cards read the same in the light and dark
+themes and nothing from the API, a CSV or the user can inject markup.
+
+:class:`TaskRunner` is the one place that knows how a click becomes background work:
+inside a kernel the coroutine runs as a task on the kernel's event loop (so the notebook
+stays responsive); in a plain script or test, where no loop runs, it goes on a private loop
+that :meth:`TaskRunner.wait` drives until the task is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from collections.abc import Coroutine, Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import ipywidgets as widgets
+
+from ..errors import ValidationError, error_info
+from ..model import RouteEntry
+
+__all__ = [
+    "DESCRIPTION_WIDTH",
+    "TaskRunner",
+    "card",
+    "entry_card",
+    "error_card",
+    "esc",
+    "iter_widgets",
+    "labelled_style",
+    "message",
+    "pre",
+    "row_layout",
+    "table",
+]
+
+DESCRIPTION_WIDTH = "120px"
+INPUT_WIDTH = "420px"
+FORM_WIDTH = "100%"
+
+# Named roles -> JupyterLab theme variables. Never a literal colour: it would vanish in one theme.
+COLOURS = {
+    "text": "var(--jp-ui-font-color1)",
+    "muted": "var(--jp-ui-font-color2)",
+    "error": "var(--jp-error-color1)",
+    "ok": "var(--jp-success-color1)",
+    "warn": "var(--jp-warn-color1)",
+    "info": "var(--jp-info-color1)",
+    "border": "var(--jp-border-color2)",
+    "panel": "var(--jp-layout-color2)",
+}
+
+
+def esc(value: Any) -> str:
+    """``value`` as HTML-safe text (None becomes an empty string)."""
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def labelled_style() -> dict[str, str]:
+    """The style every input uses, so labels line up and none is truncated."""
+    return {"description_width": DESCRIPTION_WIDTH}
+
+
+def row_layout(**extra: Any) -> widgets.Layout:
+    """A full-width flex row that wraps rather than overflowing a narrow notebook column."""
+    return widgets.Layout(width=FORM_WIDTH, flex_flow="row wrap", align_items="center", **extra)
+
+
+def message(text: str, role: str = "muted", *, small: bool = True) -> str:
+    """One line of escaped text in a theme colour (``role``: error, ok, warn, muted, text, info)."""
+    if not text:
+        return ""
+    size = "var(--jp-ui-font-size0)" if small else "var(--jp-ui-font-size1)"
+    return f'<span style="color:{COLOURS[role]};font-size:{size};line-height:1.3">{esc(text)}</span>'
+
+
+def pre(text: str) -> str:
+    """Escaped preformatted text in the theme's code font, wrapping long lines."""
+    return (f'<pre style="font-family:var(--jp-code-font-family);font-size:var(--jp-code-font-size);'
+            f'color:{COLOURS["text"]};background:{COLOURS["panel"]};padding:6px;margin:2px 0;'
+            f'white-space:pre-wrap;word-break:break-all">{esc(text)}</pre>')
+
+
+def table(rows: Iterable[tuple[str, Any]]) -> str:
+    """A two-column key/value table, escaped."""
+    cells = "".join(
+        f'<tr><th style="text-align:left;padding:1px 12px 1px 0;color:{COLOURS["muted"]};'
+        f'font-weight:normal;vertical-align:top">{esc(key)}</th>'
+        f'<td style="padding:1px 0;color:{COLOURS["text"]};word-break:break-word">{esc(value)}</td></tr>'
+        for key, value in rows
+    )
+    return f'<table style="border-collapse:collapse;font-size:var(--jp-ui-font-size1)">{cells}</table>'
+
+
+def card(title: str, rows: Iterable[tuple[str, Any]], role: str = "text", note: str = "") -> str:
+    """A bordered result card: a coloured title, a key/value table, an optional muted note."""
+    extra = f'<div style="margin-top:4px">{message(note)}</div>' if note else ""
+    return (f'<div style="border:1px solid {COLOURS["border"]};border-left:4px solid {COLOURS[role]};'
+            f'padding:6px 10px;margin:4px 0;background:var(--jp-layout-color1)">'
+            f'<div style="color:{COLOURS[role]};font-weight:bold;margin-bottom:4px">{esc(title)}</div>'
+            f"{table(rows)}{extra}</div>")
+
+
+def iter_widgets(root: widgets.Widget) -> Iterator[widgets.Widget]:
+    """Every widget reachable from ``root`` through its traits (children, layout, style, ...).
+
+    Used by tests and audits to check the state of a whole tree, e.g. that no secret is in it.
+    """
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        widget = stack.pop()
+        if id(widget) in seen:
+            continue
+        seen.add(id(widget))
+        yield widget
+        for name in widget.keys:
+            value = getattr(widget, name, None)
+            items = value if isinstance(value, (list, tuple)) else (value,)
+            stack.extend(item for item in items if isinstance(item, widgets.Widget))
+
+
+class TaskRunner:
+    """Starts one coroutine at a time in the background and lets scripts wait for it.
+
+    Why: a click handler must return at once (a blocking handler freezes every other widget),
+    so the work runs as an asyncio task whose blocking part sits in an executor thread. In a
+    kernel the task joins the kernel's running loop; without one (tests, scripts) it is created
+    on a private loop, and :meth:`wait` runs that loop until the task finishes.
+    """
+
+    def __init__(self) -> None:
+        self.task: asyncio.Task | None = None
+        self._private: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def start(self, coro: Coroutine) -> asyncio.Task:
+        """Schedule ``coro``; returns the task (the caller checks :attr:`busy` first)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            if self._private is None or self._private.is_closed():
+                self._private = asyncio.new_event_loop()
+            loop = self._private
+        self.task = loop.create_task(coro)
+        return self.task
+
+    def wait(self, timeout: float = 30.0) -> Any:
+        """Block until the current task is done and return its result (no-op when idle).
+
+        Inside a running loop (a notebook cell) this cannot block: ``await`` the task instead.
+        """
+        task = self.task
+        if task is None:
+            return None
+        if not task.done():
+            loop = task.get_loop()
+            if loop.is_running():
+                raise RuntimeError("wait() cannot block inside a running event loop: `await` the task instead.")
+            loop.run_until_complete(asyncio.wait([task], timeout=timeout))
+            if not task.done():
+                raise TimeoutError(f"the background task did not finish within {timeout} s")
+        return task.result()
+
+    def close(self) -> None:
+        """Close the private loop (and its executor threads), if one was made."""
+        if self._private is not None and not self._private.is_running() and not self._private.is_closed():
+            self._private.run_until_complete(self._private.shutdown_default_executor())
+            self._private.close()
+
+
+def _created(ms: Any) -> str:
+    """CreateTime (ms since the epoch) as ``<ms> (YYYY-MM-DD hh:mm:ss UTC)``."""
+    if ms in (None, ""):
+        return ""
+    try:
+        when = datetime.fromtimestamp(int(ms) / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (TypeError, ValueError, OverflowError, OSError):
+        return str(ms)
+    return f"{ms} ({when})"
+
+
+def entry_card(entry: RouteEntry, client_token: str | None = None, elapsed: float | None = None) -> str:
+    """The result card of a created route: every field the service returned."""
+    rows = [
+        ("RouteDest", entry.route_dest), ("NextHop", entry.next_hop), ("Weight", entry.weight),
+        ("State", entry.state), ("VpnInstanceId", entry.vpn_instance_id), ("OverlayMode", entry.overlay_mode),
+        ("Description", entry.description), ("CreateTime", _created(entry.create_time)),
+        ("RequestId", entry.request_id), ("ClientToken", client_token),
+    ]
+    note = f"Answered in {elapsed:.2f} s." if elapsed is not None else ""
+    return card("Route created", [(k, v) for k, v in rows if v not in (None, "")], "ok", note)
+
+
+def error_card(err: BaseException, client_token: str | None = None) -> str:
+    """The result card of a failure: code, status, message, meaning and remedy, request id.
+
+    The meaning and remedy come from the error catalogue (``error_info``), the same text the
+    client's retry policy and the log use.
+    """
+    code = getattr(err, "code", None) or type(err).__name__
+    status = getattr(err, "http_status", None)
+    info = error_info(code, status)
+    text = getattr(err, "message", None) or str(err)
+    if isinstance(err, ValidationError):
+        text = f"{err.field}: {err.message}"
+    rows = [
+        ("Code", code), ("HTTP status", status), ("Message", text),
+        ("What it means", info.meaning), ("What to do", info.remedy),
+        ("Safe to retry", "yes, with the same ClientToken" if info.retryable else "no, fix the cause first"),
+        ("RequestId", getattr(err, "request_id", None)), ("Recommend", getattr(err, "recommend", None)),
+        ("ClientToken", client_token),
+    ]
+    note = ""
+    if getattr(err, "unknown_outcome", False):
+        note = ("The request may have reached the service. Submit again as is: the form now holds the same "
+                "ClientToken, so the route cannot be created twice.")
+    elif isinstance(err, ValidationError):
+        note = "Nothing was sent."
+    title = f"{code} (HTTP {status})" if status else str(code)
+    return card(title, [(k, v) for k, v in rows if v not in (None, "")], "error", note)
