@@ -6,6 +6,8 @@ of running it. A text cell that already starts with ``'`` is prefixed too, which
 scheme reversible: reading strips exactly one leading ``'`` from every text cell that has
 one. Numeric, boolean and timestamp columns are never touched (``-5`` stays a number).
 
+Line ends are CRLF (RFC 4180), so a cell holding a lone CR is quoted and reads back intact.
+
 A report written to a path goes to a temporary file in the same directory first and then
 replaces the target with ``os.replace``, so a failure never leaves half a report behind and
 an older report at that path stays intact.
@@ -69,7 +71,7 @@ def write_report(frame: pd.DataFrame, path_or_buffer: str | PathLike | IO[str] |
     out = escape_cells(frame) if escape_formulas else frame
 
     def write(handle: IO[str]) -> None:
-        out.to_csv(handle, index=False, lineterminator="\n")
+        out.to_csv(handle, index=False, lineterminator="\r\n")  # RFC 4180; a CR in a cell gets quoted
 
     if path_or_buffer is None:
         buffer = io.StringIO()
