@@ -48,21 +48,30 @@ def _cell(column: str, value: Any) -> str:
         text = f"{value:.0f}"
     else:
         text = str(value)
-    colour = _COLOURS[OUTCOME_ROLE.get(text, "text")] if column == "outcome" else _COLOURS["text"]
-    return f'<td style="padding:1px 6px;color:{colour};white-space:nowrap">{esc(text)}</td>'
+    if column == "outcome":
+        return f'<td style="color:{_COLOURS[OUTCOME_ROLE.get(text, "text")]}">{esc(text)}</td>'
+    return f"<td>{esc(text)}</td>"
+
+
+# One stylesheet per table, scoped by a class, instead of a style attribute on every cell:
+# it keeps the widget state about a third of the size.
+_TABLE_CSS = (
+    f".vw-logtable{{border-collapse:collapse;font-size:var(--jp-ui-font-size0);"
+    f"font-family:var(--jp-code-font-family);color:{_COLOURS['text']}}}"
+    f".vw-logtable td,.vw-logtable th{{padding:1px 6px;white-space:nowrap;text-align:left}}"
+    f".vw-logtable th{{color:{_COLOURS['muted']};border-bottom:1px solid {_COLOURS['border']}}}"
+)
 
 
 def render_table(records: list[dict[str, Any]]) -> str:
     """An escaped HTML table of ``records`` (newest first), themed, scrolling sideways if wide."""
     if not records:
         return message("No records to show.")
-    head = "".join(f'<th style="text-align:left;padding:1px 6px;color:{_COLOURS["muted"]};'
-                   f'border-bottom:1px solid {_COLOURS["border"]}">{esc(c)}</th>' for c in SHOWN_COLUMNS)
+    head = "".join(f"<th>{esc(c)}</th>" for c in SHOWN_COLUMNS)
     body = "".join("<tr>" + "".join(_cell(c, rec.get(c)) for c in SHOWN_COLUMNS) + "</tr>"
                    for rec in reversed(records))
-    return (f'<div style="overflow-x:auto;max-width:100%"><table style="border-collapse:collapse;'
-            f'font-size:var(--jp-ui-font-size0);font-family:var(--jp-code-font-family)">'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+    return (f'<style>{_TABLE_CSS}</style><div style="overflow-x:auto;max-width:100%">'
+            f'<table class="vw-logtable"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>')
 
 
 class _Tails:

@@ -1,0 +1,315 @@
+"""RouteEntryForm, driven as a user would (set values, click) against the sandbox over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import time
+from pathlib import Path
+
+import ipywidgets
+import pytest
+from stub_server import StubServer, reply, stall
+
+import vpnroute_widgets as vw
+from vpnroute_widgets.errors import error_info
+from vpnroute_widgets.reference import REQUEST_FIELDS
+from vpnroute_widgets.widgets.code_export import EXPORTERS
+
+DOCUMENTED = [
+    ("Forbidden.SubUser", 403, "User not authorized to operate on the specified resource as your account is "
+     "created by another user."),
+    ("Forbidden", 403, "User not authorized to operate on the specified resource."),
+    ("Resource.QuotaFull", 400, "The quota of resource is full."),
+    ("InvalidVpnGatewayInstanceId.NotFound", 404, "The specified vpn gateway instance id does not exist."),
+    ("VpnGateway.Configuring", 400, "The specified service is configuring."),
+    ("VpnGateway.FinancialLocked", 400, "The specified service is financial locked."),
+]
+SUCCESS = (Path(__file__).parent / "data" / "create_success.json").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with vw.Sandbox(seed=0, configuring_s=0.05) as sb:
+        yield sb
+
+
+@pytest.fixture
+def sb(sandbox):
+    sandbox.reset()
+    yield sandbox
+    sandbox.faults.clear()
+
+
+@pytest.fixture
+def log():
+    return vw.ResponseLog()
+
+
+def make_form(sb, log, **client_kwargs) -> vw.RouteEntryForm:
+    client_kwargs.setdefault("max_attempts", 1)
+    client = vw.VpcClient(sb.credentials, endpoint=sb.endpoint, log=log, **client_kwargs)
+    return vw.RouteEntryForm(client=client, log=log)
+
+
+def fill(form, sb=None, **overrides) -> None:
+    values = {"RegionId": sb.region_id if sb else "cn-hangzhou",
+              "VpnGatewayId": sb.vpn_gateway_id if sb else "vpn-bp1a3kqjiiq9legfx0000",
+              "NextHop": sb.next_hop if sb else "vco-bp15oes1py4i66rmd0000",
+              "RouteDest": "10.1.0.0/24", "Weight": 100, "PublishVpc": True}
+    values.update(overrides)
+    for name, value in values.items():
+        form.fields[name].value = value
+
+
+def creates(sb) -> list:
+    """The CreateVpnRouteEntry requests the sandbox received."""
+    found = []
+    for seen in sb.requests:
+        action = seen.get("action") if isinstance(seen, dict) else getattr(seen, "action", None)
+        if action == "CreateVpnRouteEntry":
+            found.append(seen)
+    return found
+
+
+def routes(sb) -> list:
+    state = sb.state()
+    gateways = state.get("gateways", state) if isinstance(state, dict) else state
+    text = json.dumps(gateways, default=str)
+    return [line for line in ("10.1.0.0/24", "10.2.0.0/24") if line in text]
+
+
+# --- inputs and live checks ------------------------------------------------------------
+
+
+def test_one_labelled_input_per_parameter_with_reference_help():
+    form = vw.RouteEntryForm()
+    assert list(form.fields) == [doc.name for doc in REQUEST_FIELDS]
+    for doc in REQUEST_FIELDS:
+        widget = form.fields[doc.name]
+        assert widget.description == doc.name and widget.tooltip == doc.description
+    shown = " ".join(getattr(w, "value", "") for w in form.children if isinstance(w, ipywidgets.HTML))
+    assert html.escape(REQUEST_FIELDS[2].description) in shown
+    assert dict(form.fields["Weight"].options) == {"100 (active)": 100, "0 (standby)": 0}
+    assert set(dict(form.fields["OverlayMode"].options).values()) == {"", "Ipsec"}
+    assert form.fields["PublishVpc"].value is True
+
+
+def test_messages_appear_next_to_the_field_in_the_error_colour_and_submit_follows():
+    form = vw.RouteEntryForm()
+    assert form.submit.disabled and "required" in form.messages["RouteDest"].value
+    assert "--jp-error-color1" not in form.messages["RouteDest"].value  # untouched: a quiet hint, not an error
+    fill(form)
+    assert not form.submit.disabled and form.errors == {}
+    form.fields["RouteDest"].value = "10.0.0.1/24"
+    assert form.submit.disabled
+    assert "var(--jp-error-color1)" in form.messages["RouteDest"].value
+    assert "did you mean 10.0.0.0/24" in form.messages["RouteDest"].value
+    form.fields["Description"].value = "https://x"
+    assert set(form.errors) == {"RouteDest", "Description"}
+    form.fields["RouteDest"].value = "10.0.0.0/24"
+    form.fields["Description"].value = "<b>branch</b>"
+    assert not form.submit.disabled and form.messages["Description"].value == ""
+
+
+def test_model_messages_are_escaped():
+    form = vw.RouteEntryForm()
+    form.fields["VpnGatewayId"].value = "<script>alert(1)</script>"
+    assert "<script>" not in form.messages["VpnGatewayId"].value
+    assert "&lt;script&gt;" in form.messages["VpnGatewayId"].value
+
+
+def test_generate_fills_a_fresh_client_token():
+    form = vw.RouteEntryForm()
+    form.generate_token.click()
+    first = form.fields["ClientToken"].value
+    form.generate_token.click()
+    assert len(first) == 36 and form.fields["ClientToken"].value != first
+    assert "ClientToken" not in form.errors
+
+
+# --- preview and code export -------------------------------------------------------------
+
+
+def test_preview_shows_parameters_and_masked_signed_request():
+    creds = vw.Credentials("LTAI5tPreviewKey9876", "preview-secret-value", "preview-sts-token")
+    form = vw.RouteEntryForm(client=vw.VpcClient(creds))
+    fill(form, Description="a & b")
+    preview = form.preview.value
+    for name, value in form.request.to_params().items():
+        assert html.escape(name) in preview and html.escape(value) in preview
+    assert "POST https://vpc.cn-hangzhou.aliyuncs.com/?" in preview
+    assert "LTAI****9876" in preview and "LTAI5tPreviewKey9876" not in preview
+    assert "preview-secret-value" not in preview and "preview-sts-token" not in preview
+    assert "Signature=******" in preview and "generated when sent" in preview
+
+
+def test_preview_without_a_connection_still_lists_parameters():
+    form = vw.RouteEntryForm()
+    fill(form)
+    assert "RouteDest" in form.preview.value and "Signed request not available" in form.preview.value
+
+
+@pytest.mark.parametrize("kind", list(EXPORTERS))
+def test_code_export_matches_the_request_with_placeholder_credentials(kind):
+    creds = vw.Credentials("LTAI5tExportKey12345", "export-secret-value")
+    form = vw.RouteEntryForm(client=vw.VpcClient(creds))
+    fill(form, Weight=0, OverlayMode="Ipsec", ClientToken="tok-1", Description="it's \"quoted\"")
+    form.code_choice.value = kind
+    code = form.export_code()
+    assert html.escape(code) in form.code.value
+    assert "export-secret-value" not in code and "LTAI5tExportKey12345" not in code
+    assert "<ACCESS_KEY_ID>" in code or "aliyun configure" in code
+    for value in ("cn-hangzhou", "vpn-bp1a3kqjiiq9legfx0000", "10.1.0.0/24", "vco-bp15oes1py4i66rmd0000", "Ipsec",
+                  "tok-1"):
+        assert value in code
+    if kind.startswith("aliyun"):
+        assert code.splitlines()[1] == "aliyun vpc CreateVpnRouteEntry \\" and "--Weight 0" in code
+        assert "--PublishVpc true" in code and "--Description 'it'\"'\"'s \"quoted\"'" in code
+    else:
+        compile(code, kind, "exec")  # valid Python
+        assert "weight=0" in code and "publish_vpc=True" in code
+
+
+def test_code_export_names_the_sandbox_endpoint(sb, log):
+    form = make_form(sb, log)
+    fill(form, sb)
+    host = sb.endpoint.split("://")[1]
+    assert f"--endpoint {host}" in form.export_code("aliyun CLI")
+    assert f"endpoint={host!r}" in form.export_code("Python SDK (alibabacloud-vpc20160428)")
+    assert "protocol='HTTP'" in form.export_code("Python SDK (alibabacloud-vpc20160428)")
+
+
+# --- submitting --------------------------------------------------------------------------
+
+
+def test_submit_creates_the_route_and_shows_it(sb, log):
+    form = make_form(sb, log)
+    fill(form, sb, Description="from the form")
+    form.submit.click()
+    assert form.busy and form.submit.disabled and "Sending" in form.status.value
+    entry = form.wait()
+    assert isinstance(entry, vw.RouteEntry) and entry.route_dest == "10.1.0.0/24"
+    assert not form.busy and not form.submit.disabled
+    card = form.result.value
+    assert "Route created" in card and "var(--jp-success-color1)" in card
+    for value in (entry.route_dest, entry.next_hop, entry.state, entry.request_id, entry.vpn_instance_id):
+        assert html.escape(str(value)) in card
+    assert len(creates(sb)) == 1 and routes(sb) == ["10.1.0.0/24"]
+    rows = log.records()
+    assert [r["outcome"] for r in rows] == ["ok"] and rows[0]["route_dest"] == "10.1.0.0/24"
+    assert rows[0]["request_id"] == entry.request_id
+
+
+def test_invalid_form_sends_nothing_even_on_programmatic_click(sb, log):
+    form = make_form(sb, log)
+    fill(form, sb, RouteDest="0.0.0.0/0")
+    assert form.submit.disabled
+    form.submit.click()
+    form.wait()
+    assert creates(sb) == [] and routes(sb) == []
+    assert isinstance(form.last_result, vw.ValidationError)
+    assert "RouteDest" in form.result.value and "Nothing was sent" in form.result.value
+    (rec,) = log.records()
+    assert rec["outcome"] == "error" and rec["error_code"] == "ValidationError" and rec["attempts"] == 0
+
+
+def test_a_double_click_submits_once(sb, log):
+    form = make_form(sb, log)
+    fill(form, sb)
+    form.submit.click()
+    form.submit.click()
+    assert "already in flight" in form.status.value
+    form.wait()
+    form.wait()
+    assert len(creates(sb)) == 1 and len(log) == 1
+
+
+def test_submit_leaves_the_event_loop_free_and_shows_elapsed_time(log):
+    stub = StubServer()
+    stub.script(stall(0.6, then=reply(200, SUCCESS)))
+    form = vw.RouteEntryForm(client=vw.VpcClient(vw.Credentials("testkeyid0001", "s3cret-stub"),
+                                                 endpoint=stub.endpoint, log=log, max_attempts=1))
+    fill(form)
+
+    async def scenario():
+        started = time.perf_counter()
+        form.submit.click()
+        click_s = time.perf_counter() - started
+        await asyncio.sleep(0.35)
+        seen_status = form.status.value
+        started = time.perf_counter()
+        form.generate_token.click()  # another widget, answered while the request is in flight
+        other_s = time.perf_counter() - started
+        assert form.busy
+        await form.submit_task
+        return click_s, other_s, seen_status
+
+    try:
+        click_s, other_s, seen_status = asyncio.run(scenario())
+    finally:
+        stub.close()
+    assert click_s < 0.1 and other_s < 0.1
+    assert "Sending" in seen_status and " s" in seen_status and "0.0 s" not in seen_status
+    assert isinstance(form.last_result, vw.RouteEntry) and "Route created" in form.result.value
+
+
+@pytest.mark.parametrize("code,status,text", DOCUMENTED)
+def test_every_documented_error_is_explained(sb, log, code, status, text):
+    form = make_form(sb, log)
+    fill(form, sb)
+    sb.faults.add(kind="error", code=code, status=status, action="CreateVpnRouteEntry", times=5)
+    form.submit.click()
+    err = form.wait()
+    assert isinstance(err, vw.ApiError) and err.code == code
+    card = form.result.value
+    info = error_info(code, status)
+    assert f"{code} (HTTP {status})" in card and "var(--jp-error-color1)" in card
+    for part in (info.meaning, info.remedy, err.message, err.request_id):
+        assert html.escape(part) in card
+    (rec,) = log.records()
+    assert rec["outcome"] == "error" and rec["error_code"] == code and rec["http_status"] == status
+
+
+def test_locked_and_unknown_gateways_answer_from_the_sandbox(sb, log):
+    form = make_form(sb, log)
+    fill(form, sb, VpnGatewayId=sb.locked_gateway_id)
+    form.submit.click()
+    assert form.wait().code == "VpnGateway.FinancialLocked"
+    assert "Top up the account balance" in form.result.value
+    form.fields["VpnGatewayId"].value = "vpn-doesnotexist0000"
+    form.submit.click()
+    assert form.wait().code == "InvalidVpnGatewayInstanceId.NotFound"
+    assert [r["error_code"] for r in log.records()] == ["VpnGateway.FinancialLocked",
+                                                         "InvalidVpnGatewayInstanceId.NotFound"]
+
+
+def test_unknown_outcome_keeps_the_client_token_for_a_safe_resubmit(log):
+    stub = StubServer()
+    stub.script(stall(0.6))
+    form = vw.RouteEntryForm(client=vw.VpcClient(vw.Credentials("testkeyid0001", "s3cret-stub"),
+                                                 endpoint=stub.endpoint, log=log, max_attempts=1,
+                                                 timeout=(1, 0.2)))
+    fill(form)
+    try:
+        form.submit.click()
+        err = form.wait()
+        sent = stub.requests[0].query["ClientToken"]
+    finally:
+        stub.close()
+    assert isinstance(err, vw.TransportError) and err.unknown_outcome
+    assert form.fields["ClientToken"].value == sent
+    assert "TransportError" in form.result.value and "same ClientToken" in form.result.value
+
+
+def test_quick_picks_offer_the_sandbox_ids(sb, log):
+    form = make_form(sb, log)
+    gateways = [{"vpn_gateway_id": g["vpn_gateway_id"], "next_hops": list(g["next_hops"])} for g in sb.gateways]
+    form.set_quick_picks({"region_id": sb.region_id, "gateways": gateways})
+    assert form.fields["RegionId"].value == sb.region_id
+    assert sb.vpn_gateway_id in form.fields["VpnGatewayId"].options
+    form.fill_demo.click()
+    assert form.fields["VpnGatewayId"].value == gateways[0]["vpn_gateway_id"]
+    assert set(form.fields["NextHop"].options) == set(gateways[0]["next_hops"])
+    assert form.request is not None
