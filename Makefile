@@ -17,9 +17,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -c "import vpnroute_widgets, ipywidgets, pandas, jupyterlab, pytest"
 	rm -f $(VENV)/.installed-* && touch $@
 
+# JupyterLab on 127.0.0.1 serving notebooks/, opening the quickstart; the kernel is this venv's Python.
+# Extra server options: make lab LAB_ARGS="--no-browser". Root (containers) needs --allow-root.
+LAB_ARGS ?=
 lab: $(STAMP)
-	cd notebooks && ../$(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
-		--LabApp.default_url=/lab/tree/01_quickstart.ipynb 01_quickstart.ipynb
+	cd notebooks && ../$(BIN)/python -m jupyterlab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) \
+		--ServerApp.root_dir=. --LabApp.default_url=/lab/tree/01_quickstart.ipynb \
+		--LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
