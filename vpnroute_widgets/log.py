@@ -279,16 +279,23 @@ def _time_array(values: tuple) -> pd.api.extensions.ExtensionArray:
     return pd.DatetimeIndex(pd.to_datetime(list(values), utc=True)).as_unit("us").array
 
 
-def _column_array(column: str, values: tuple):
+def _typed_array(column: str, values: tuple):
     if column in TIME_COLUMNS:
         return _time_array(values)
     return pd.array(values, dtype=DTYPES[column])
 
 
-def frame_from_rows(rows: list[tuple], index: Iterable[int] | None = None) -> pd.DataFrame:
-    """A DataFrame with :data:`COLUMNS` in order and :data:`DTYPES`, also when ``rows`` is empty."""
+def frame_from_rows(rows: list[tuple], index: Iterable[int] | None = None, *,
+                    export: Mapping[str, Callable[[tuple], Any]] | None = None) -> pd.DataFrame:
+    """A DataFrame with :data:`COLUMNS` in order and :data:`DTYPES`, also when ``rows`` is empty.
+
+    ``export`` maps a column to a function building that column instead (the CSV export uses it
+    to escape formula cells and pre-format timestamps; that copy is never shown as the log).
+    """
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(COLUMNS)
-    data = {name: _column_array(name, values) for name, values in zip(COLUMNS, columns, strict=True)}
+    export = export or {}
+    data = {name: export[name](values) if name in export else _typed_array(name, values)
+            for name, values in zip(COLUMNS, columns, strict=True)}
     frame = pd.DataFrame(data, columns=list(COLUMNS))
     if index is not None:
         frame.index = pd.Index(list(index), dtype="int64")
@@ -504,8 +511,7 @@ class ResponseLog:
         """
         from .log_csv import write_report
 
-        return write_report(self.to_dataframe(), path_or_buffer, escape_formulas=escape_formulas,
-                            encoding=encoding)
+        return write_report(self._snapshot(), path_or_buffer, escape_formulas=escape_formulas, encoding=encoding)
 
     @classmethod
     def from_csv(cls, path_or_buffer: str | PathLike | IO[str], *, unescape: bool = True) -> ResponseLog:

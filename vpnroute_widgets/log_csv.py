@@ -24,9 +24,10 @@ from contextlib import suppress
 from os import PathLike
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 
-from .log import COLUMNS, TEXT_COLUMNS, check_column_name
+from .log import COLUMNS, TEXT_COLUMNS, TIME_COLUMNS, check_column_name, frame_from_rows
 
 __all__ = ["ESCAPE", "FORMULA_TRIGGERS", "atomic_write", "escape_cells", "read_report", "unescape_cells",
            "write_report"]
@@ -36,10 +37,14 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 #: The prefix that neutralises a triggering cell (and marks an escaped one).
 ESCAPE = "'"
 _NEEDS_PREFIX = (*FORMULA_TRIGGERS, ESCAPE)
+_PREFIXED = frozenset(_NEEDS_PREFIX)
 
 
 def escape_cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` whose text cells cannot run as formulas (see the module docstring)."""
+    """A copy of ``frame`` (say ``log.errors()``) whose text cells cannot run as formulas.
+
+    For exporting a frame of your own with ``.to_csv``; :meth:`ResponseLog.to_csv` does this itself.
+    """
     escaped = frame.copy(deep=False)
     for column in TEXT_COLUMNS:
         if column not in escaped.columns:
@@ -64,11 +69,30 @@ def unescape_cells(frame: pd.DataFrame) -> pd.DataFrame:
     return plain
 
 
-def write_report(frame: pd.DataFrame, path_or_buffer: str | PathLike | IO[str] | None, *,
+def _escaped_text(values: tuple) -> np.ndarray:
+    """One text column for export, formula cells prefixed (plain Python: cheaper than ``.str``)."""
+    return np.array([ESCAPE + v if v and v[0] in _PREFIXED else v for v in values], dtype=object)
+
+
+def _plain_text(values: tuple) -> np.ndarray:
+    return np.array(values, dtype=object)
+
+
+def _iso_times(values: tuple) -> np.ndarray:
+    """``2024-05-01 10:00:00.123456+00:00``, pandas' own format, at a tenth of its cost."""
+    return np.array([v.isoformat(" ", "microseconds") for v in values], dtype=object)
+
+
+def _export_columns(escape: bool) -> dict:
+    text = _escaped_text if escape else _plain_text
+    return {**dict.fromkeys(TEXT_COLUMNS, text), **dict.fromkeys(TIME_COLUMNS, _iso_times)}
+
+
+def write_report(rows: list[tuple], path_or_buffer: str | PathLike | IO[str] | None, *,
                  escape_formulas: bool = True, encoding: str = "utf-8") -> str | None:
-    """Write ``frame`` as CSV with a header: to a path (atomically), to an open text buffer,
-    or, given ``None``, return the text."""
-    out = escape_cells(frame) if escape_formulas else frame
+    """Write stored log ``rows`` as CSV with a header: to a path (atomically), to an open text
+    buffer, or, given ``None``, return the text."""
+    out = frame_from_rows(rows, export=_export_columns(escape_formulas))
 
     def write(handle: IO[str]) -> None:
         out.to_csv(handle, index=False, lineterminator="\r\n")  # RFC 4180; a CR in a cell gets quoted
