@@ -1,0 +1,317 @@
+"""Apply, resume and roll back a planned batch; one report record per input row.
+
+The report is a :class:`~vpnroute_widgets.log.ResponseLog` (columns of
+:data:`vpnroute_widgets.records.COLUMNS`) holding exactly one record per input row, with the
+input's ``row`` and the ``batch_id``: ``ok`` (created), ``exists`` (already there), ``error``
+(``error_code``, ``remedy``), ``skipped`` (invalid, duplicate or conflicting row: never sent) or
+``cancelled`` (not sent because the batch was cancelled). ``attempts`` counts every HTTP attempt
+of the row, gateway-busy polls included.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from os import PathLike
+from typing import Any
+from urllib.parse import urlsplit
+
+import pandas as pd
+
+from .errors import ApiError, TransportError, ValidationError, error_info
+from .log import ResponseLog
+from .model import RouteEntryRequest
+from .scheduler import Job, Progress, Scheduler
+
+__all__ = ["DEFAULT_RATE", "SANDBOX_RATE", "BatchResult", "apply_batch", "default_rate", "resume_batch",
+           "rollback_batch"]
+
+CREATE = "CreateVpnRouteEntry"
+DELETE = "DeleteVpnRouteEntry"
+#: CreateVpnRouteEntry's quota is not published; the sibling operations allow 60 calls per 60 s.
+DEFAULT_RATE = 1.0
+#: A local endpoint (the sandbox) has no cloud quota; this pace still shows the scheduler at work.
+SANDBOX_RATE = 100.0
+_REQUEST_COLUMNS = ("region_id", "vpn_gateway_id", "route_dest", "next_hop", "weight", "publish_vpc",
+                    "overlay_mode", "description", "client_token")
+_PLAN_SKIPS = {
+    "invalid": ("ValidationError", "Correct the field named in the message, then apply the batch again."),
+    "duplicate": ("Batch.Duplicate", "Nothing to do: the row named in the message creates this route."),
+    "conflict": ("Batch.Conflict", "Decide which route is meant (this row, the other row or the gateway's "
+                                   "route), correct the CSV, then apply again."),
+}
+
+
+def default_rate(client: Any) -> float:
+    """DEFAULT_RATE for the cloud; SANDBOX_RATE when the client talks to 127.0.0.1/localhost."""
+    host = urlsplit(getattr(client, "endpoint", None) or "").hostname or ""
+    try:
+        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = False
+    return SANDBOX_RATE if local else DEFAULT_RATE
+
+
+@dataclass
+class BatchResult:
+    """The outcome of apply, resume or rollback: ``log`` holds one record per input row, in input order."""
+
+    batch_id: str
+    operation: str  # "apply", "resume" or "rollback"
+    log: ResponseLog
+    elapsed_s: float
+    calls: int
+    cancelled: bool
+
+    def counts(self) -> dict[str, int]:
+        """Rows per outcome (ok, error, exists, skipped, cancelled)."""
+        return self.log.counts()
+
+    @property
+    def ok(self) -> bool:
+        """True when every row that was sent ended ok or exists (skipped rows were never sent)."""
+        return not {"error", "cancelled"} & set(self.counts())
+
+    def to_dataframe(self) -> pd.DataFrame:
+        return self.log.to_dataframe()
+
+    def to_csv(self, path: str | PathLike | None = None) -> str | None:
+        """The report: formula cells escaped, a path written atomically (``None`` returns the text)."""
+        return self.log.to_csv(path)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k} {v}" for k, v in self.counts().items())
+        state = " (cancelled)" if self.cancelled else ""
+        return f"<BatchResult {self.operation} {self.batch_id}: {counts} in {self.elapsed_s:.2f} s{state}>"
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+def _base(line: Mapping[str, Any], operation: str, batch_id: str, endpoint: str | None) -> dict[str, Any]:
+    record = {c: line.get(c) for c in _REQUEST_COLUMNS}
+    record.update(operation=operation, batch_id=batch_id, row=line.get("row"), endpoint=endpoint)
+    return record
+
+
+def _error_fields(error: BaseException) -> dict[str, Any]:
+    code = getattr(error, "code", None) or type(error).__name__
+    status = getattr(error, "http_status", None)
+    return {"outcome": "error", "error_code": code, "error_message": str(error), "http_status": status,
+            "request_id": getattr(error, "request_id", None), "remedy": error_info(code, status).remedy}
+
+
+def _timing(job: Job) -> dict[str, Any]:
+    latency = None
+    if job.first_sent is not None and job.last_done is not None:
+        latency = round((job.last_done - job.first_sent) * 1000, 3)
+    return {"attempts": job.attempts, "latency_ms": latency}
+
+
+def _cancelled(job: Job, error: BaseException | None) -> dict[str, Any]:
+    message = "cancelled before it was sent."
+    if job.unknown:
+        message = ("cancelled after an attempt whose answer was lost: the route may exist. Resume the batch "
+                   "(the same ClientToken settles it without creating it twice).")
+    elif error is not None:
+        message = f"cancelled before a retry (last answer: {error})."
+    return {"outcome": "cancelled", "error_message": message,
+            "remedy": "Resume the batch to apply the cancelled rows."}
+
+
+def _finish_create(job: Job, value: Any, error: BaseException | None) -> dict[str, Any]:
+    if job.cancelled:
+        return _cancelled(job, error)
+    if error is None:
+        return {"outcome": "ok", "http_status": 200, "request_id": value.request_id, "state": value.state,
+                "create_time": value.create_time, "vpn_instance_id": value.vpn_instance_id}
+    if isinstance(error, ApiError) and error.code == "VpnRouteEntry.AlreadyExist":
+        if job.unknown:  # our own earlier attempt made it; its answer was lost
+            return {"outcome": "ok", "http_status": error.http_status, "request_id": error.request_id,
+                    "state": "created by an earlier attempt whose answer was lost"}
+        return {"outcome": "exists", "http_status": error.http_status, "request_id": error.request_id,
+                "error_code": error.code, "error_message": str(error), "remedy": error.info.remedy}
+    return _error_fields(error)
+
+
+def _finish_delete(job: Job, value: Any, error: BaseException | None) -> dict[str, Any]:
+    if job.cancelled:
+        return _cancelled(job, error)
+    if error is None:
+        return {"outcome": "ok", "http_status": 200, "request_id": value, "state": "deleted"}
+    if isinstance(error, ApiError) and error.code == "InvalidRouteEntry.NotFound":
+        return {"outcome": "ok", "http_status": error.http_status, "request_id": error.request_id,
+                "state": "already deleted"}
+    return _error_fields(error)
+
+
+# --- running -----------------------------------------------------------------------------------
+
+
+class _Run:
+    """One scheduler run over some rows; other rows keep the record they were given."""
+
+    def __init__(self, client: Any, batch_id: str, operation: str, *, rate: float | None, burst: float | None,
+                 concurrency: int, cancel: threading.Event | None, progress: Callable[[Progress], None] | None,
+                 log: ResponseLog | None, max_failures: int, busy_timeout: float):
+        self.batch_id = batch_id
+        self.operation = operation
+        self.client = client.clone(log=None, on_call=None, max_attempts=1, retry_configuring=False)
+        self.endpoint = urlsplit(client.endpoint).netloc if getattr(client, "endpoint", None) else None
+        self.cancel = cancel or threading.Event()
+        self.shared_log = log
+        self.scheduler = Scheduler(self.client, rate=rate or default_rate(client), burst=burst,
+                                   concurrency=concurrency, max_failures=max_failures, busy_timeout=busy_timeout,
+                                   cancel=self.cancel, progress=progress)
+        self.records: dict[int, dict[str, Any]] = {}
+
+    def decided(self, position: int, record: dict[str, Any]) -> None:
+        self.records[position] = record
+        if self.shared_log is not None:
+            self.shared_log.append(record)
+
+    def run(self, jobs: list[Job], bases: dict[int, dict[str, Any]], finisher) -> BatchResult:
+        def finish(job: Job, value: Any, error: BaseException | None) -> str:
+            record = {**bases[job.key], **_timing(job), **finisher(job, value, error)}
+            self.decided(job.key, record)
+            return record["outcome"]
+
+        preset: dict[str, int] = {}
+        for record in self.records.values():
+            preset[record["outcome"]] = preset.get(record["outcome"], 0) + 1
+        started = time.monotonic()
+        self.scheduler.run(jobs, finish, preset=preset)
+        elapsed = time.monotonic() - started
+        log = ResponseLog(self.records[k] for k in sorted(self.records))
+        return BatchResult(self.batch_id, self.operation, log, elapsed, self.scheduler.calls, self.cancel.is_set())
+
+
+def _lane(req: RouteEntryRequest) -> tuple[str, str]:
+    return (req.region_id, req.vpn_gateway_id)
+
+
+def apply_batch(batch: Any, client: Any, *, defaults: Mapping[str, Any] | None = None, batch_id: str | None = None,
+                rate: float | None = None, burst: float | None = None, concurrency: int = 16,
+                cancel: threading.Event | None = None, progress: Callable[[Progress], None] | None = None,
+                log: ResponseLog | None = None, max_failures: int = 8, busy_timeout: float = 600.0) -> BatchResult:
+    """Create the ready routes of ``batch`` (a Batch, or any source :func:`plan_batch` reads).
+
+    At most one create is in flight per gateway; gateways run in parallel (``concurrency`` calls
+    at most) under a global ``rate`` of attempts per second (default: :func:`default_rate`).
+    ``cancel`` (a threading.Event) stops scheduling; calls in flight finish. ``progress`` gets a
+    :class:`~vpnroute_widgets.scheduler.Progress` at most every 0.1 s and at the end, in this
+    thread. ``log`` (for example the app's ResponseLog) also gets every record as it is decided.
+    """
+    from .batch import plan_batch
+
+    planned = plan_batch(batch, client, defaults=defaults, batch_id=batch_id)
+    run = _Run(client, planned.batch_id, "apply", rate=rate, burst=burst, concurrency=concurrency, cancel=cancel,
+               progress=progress, log=log, max_failures=max_failures, busy_timeout=busy_timeout)
+    jobs, bases = [], {}
+    for position, line in enumerate(planned.plan.to_dict("records")):
+        base = _base(line, CREATE, planned.batch_id, run.endpoint)
+        status = line["status"]
+        if status == "ready":
+            req = planned.requests[position]
+            bases[position] = base
+            jobs.append(Job(position, _lane(req), lambda c, req=req: c.create_vpn_route_entry(req)))
+        elif status == "exists":
+            run.decided(position, {**base, "outcome": "exists", "error_message": line["message"], "attempts": 0})
+        else:
+            code, remedy = _PLAN_SKIPS[status]
+            run.decided(position, {**base, "outcome": "skipped", "error_code": code, "attempts": 0,
+                                   "error_message": f"{status}: {line['message']}", "remedy": remedy})
+    return run.run(jobs, bases, _finish_create)
+
+
+def _report_log(report: Any) -> ResponseLog:
+    if isinstance(report, BatchResult):
+        return report.log
+    if isinstance(report, ResponseLog):
+        return report
+    if isinstance(report, pd.DataFrame):
+        return ResponseLog.from_dataframe(report)
+    return ResponseLog.from_csv(report)
+
+
+def _report_records(report: Any) -> tuple[str, list[dict[str, Any]]]:
+    records = _report_log(report).records()
+    if not records:
+        raise ValidationError("report", "the report has no rows; give the report an apply wrote.")
+    ids = {r.get("batch_id") for r in records}
+    if len(ids) != 1 or None in ids:
+        raise ValidationError("batch_id", f"a report holds one batch; this one has batch ids {sorted(map(str, ids))}.")
+    return ids.pop(), records
+
+
+def _request_of(record: Mapping[str, Any]) -> RouteEntryRequest:
+    return RouteEntryRequest(**{c: record.get(c) for c in _REQUEST_COLUMNS})
+
+
+def resume_batch(report: Any, client: Any, **options: Any) -> BatchResult:
+    """Apply again only the rows of ``report`` that ended ``error`` or ``cancelled`` (same ClientTokens).
+
+    ``report`` is a BatchResult, a ResponseLog, a DataFrame or a CSV report path. The result has
+    one record per row of the report: new ones for the rows applied again, the old ones otherwise.
+    """
+    batch_id, records = _report_records(report)
+    run = _Run(client, batch_id, "resume", **_run_options(options))
+    jobs, bases = [], {}
+    for position, record in enumerate(records):
+        if record["operation"] != CREATE or record["outcome"] not in ("error", "cancelled"):
+            run.decided(position, record)
+            continue
+        base = {**_base(record, CREATE, batch_id, run.endpoint)}
+        try:
+            req = _request_of(record)
+        except ValidationError as err:
+            run.decided(position, {**base, **_error_fields(err), "attempts": 0})
+            continue
+        bases[position] = base
+        jobs.append(Job(position, _lane(req), lambda c, req=req: c.create_vpn_route_entry(req)))
+    return run.run(jobs, bases, _finish_create)
+
+
+def rollback_batch(report: Any, client: Any, **options: Any) -> BatchResult:
+    """Delete the routes a batch created (its rows that ended ``ok``), gateway by gateway.
+
+    ``report`` is the result of :func:`apply_batch`, its ResponseLog, a DataFrame or its CSV
+    report. Every row of the report gets one rollback record: ``ok`` (deleted, or already gone),
+    ``error``, ``cancelled``, or ``skipped`` (the batch did not create it). Running it again is safe.
+    Options as for :func:`apply_batch` (rate, burst, concurrency, cancel, progress, log, ...).
+    """
+    from .batch import derive_client_token
+
+    batch_id, records = _report_records(report)
+    run = _Run(client, batch_id, "rollback", **_run_options(options))
+    jobs, bases = [], {}
+    for position, record in enumerate(records):
+        base = _base(record, DELETE, batch_id, run.endpoint)
+        if record["operation"] != CREATE or record["outcome"] != "ok":
+            run.decided(position, {**base, "outcome": "skipped", "attempts": 0,
+                                   "error_message": f"not created by this batch ({record['outcome']})."})
+            continue
+        try:
+            req = _request_of(record)
+        except ValidationError as err:
+            run.decided(position, {**base, **_error_fields(err), "attempts": 0})
+            continue
+        token = derive_client_token(batch_id, req.identity(), "delete")
+        base["client_token"] = token
+        bases[position] = base
+        jobs.append(Job(position, _lane(req), lambda c, r=req, t=token: c.delete_vpn_route_entry(
+            r.region_id, r.vpn_gateway_id, r.route_dest, r.next_hop, r.weight, overlay_mode=r.overlay_mode,
+            client_token=t)))
+    return run.run(jobs, bases, _finish_delete)
+
+
+def _run_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    allowed = {"rate": None, "burst": None, "concurrency": 16, "cancel": None, "progress": None, "log": None,
+               "max_failures": 8, "busy_timeout": 600.0}
+    unknown = set(options) - set(allowed)
+    if unknown:
+        raise TypeError(f"unknown option(s) {', '.join(sorted(unknown))}; accepted: {', '.join(allowed)}.")
+    return {**allowed, **options}

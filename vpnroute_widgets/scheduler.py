@@ -1,0 +1,338 @@
+"""A scheduler that follows the cloud's limits instead of fighting them.
+
+A VPN gateway accepts one change at a time (it answers ``VpnGateway.Configuring`` while it is
+``updating``), and each API has a rate quota. So the scheduler keeps one *lane* per gateway with
+at most one call in flight, runs lanes in parallel under a concurrency cap, and spends a global
+token bucket for every attempt. The best possible time is about
+``max(calls / rate, longest lane x gateway update time)``; to come close to it, each lane learns
+how long its gateway stays busy after a change and sends the next item just as it becomes free,
+then polls briefly (milliseconds, doubling) if it was a little early. Throttling halves the
+rate for everyone and it recovers gradually. Cancel stops dispatching; calls in flight finish.
+
+The scheduler knows nothing of routes: a :class:`Job` carries a ``send(client)`` callable, and
+``finish(job, value, error)`` (the caller's) turns the final answer into an outcome word.
+"""
+
+from __future__ import annotations
+
+import collections
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable, Hashable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ApiError, TransportError
+
+__all__ = ["BUSY_CODES", "Job", "Progress", "Scheduler", "TokenBucket"]
+
+#: Codes meaning "this gateway is busy with another change": wait for the gateway, not for the quota.
+BUSY_CODES = frozenset({"VpnGateway.Configuring", "TaskConflict", "VpnTask.CONFLICT", "Appliance.Configuring",
+                        "VpnConnection.Configuring"})
+_TICK = 0.05  # the longest the dispatcher sleeps without looking at cancel
+
+
+class TokenBucket:
+    """``rate`` tokens per second, at most ``burst`` saved up; ``throttled()`` halves the rate for a while."""
+
+    def __init__(self, rate: float, burst: float | None = None, *, clock: Callable[[], float] = time.monotonic):
+        if not rate or rate <= 0:
+            raise ValueError(f"rate must be a positive number of calls per second, got {rate!r}.")
+        self.target = float(rate)
+        self.rate = float(rate)
+        self.burst = max(1.0, float(burst if burst is not None else min(rate, 10.0) / 2))
+        self._clock = clock
+        self._tokens = 1.0
+        self._stamp = clock()
+
+    def _refill(self, now: float) -> None:
+        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+
+    def take(self, now: float | None = None) -> float:
+        """Take a token if one is there (returns 0), else return the seconds until one will be."""
+        now = self._clock() if now is None else now
+        self._refill(now)
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return 0.0
+        return (1.0 - self._tokens) / self.rate
+
+    def throttled(self) -> None:
+        """The service said slow down: halve the rate (not below 1/64 of the target), drop saved tokens."""
+        self._refill(self._clock())
+        self.rate = max(self.target / 64, self.rate / 2)
+        self._tokens = min(self._tokens, 0.0)
+
+    def recovered(self) -> None:
+        """A call went through: grow back towards the target (additive increase)."""
+        if self.rate < self.target:
+            self._refill(self._clock())
+            self.rate = min(self.target, self.rate + self.target / 32)
+
+
+@dataclass
+class Job:
+    """One logical operation (one input row) for one lane (one gateway)."""
+
+    key: Any  # the caller's id for the row
+    lane: Hashable
+    send: Callable[[Any], Any]  # send(client) -> value, raises ApiError / TransportError
+    attempts: int = 0
+    unknown: bool = False  # an earlier attempt may have reached the service (outcome unknown)
+    first_sent: float | None = None
+    last_done: float | None = None
+    busy_polls: int = 0
+    failures: int = 0  # retryable failures other than "gateway busy"
+    cancelled: bool = False  # finished by cancel: not sent, or not sent again
+    sent_at: float = 0.0
+
+
+@dataclass
+class Progress:
+    """What a progress callback gets: counts, throughput (rows/s) and an estimate of the time left."""
+
+    done: int
+    total: int
+    ok: int
+    errors: int
+    rate: float
+    eta_s: float | None
+    elapsed_s: float
+    counts: dict[str, int] = field(default_factory=dict)
+    cancelled: bool = False
+    finished: bool = False
+
+
+@dataclass
+class _Lane:
+    jobs: collections.deque
+    not_before: float = 0.0
+    busy: bool = False
+    wait: float = 0.0  # learned: seconds after a change's answer until the gateway takes the next one
+    lows: collections.deque = field(default_factory=lambda: collections.deque(maxlen=24))
+    ref: float | None = None  # when the last change on this gateway was answered
+    clean: bool = True  # the current item saw only "busy" answers (usable for learning)
+    cycle: float = 0.0  # smoothed seconds per completed change (for the estimate of time left)
+
+
+class Scheduler:
+    """Run jobs lane by lane: one in flight per lane, ``concurrency`` in all, ``rate`` attempts per second.
+
+    ``finish(job, value, error) -> outcome`` is called once per job, in the dispatcher thread, with
+    either the value of ``send`` or the final error; ``job.cancelled`` is true when cancel ended it
+    (before it was sent, or before a retry). ``max_failures`` bounds retries of 5xx, throttling and transport errors;
+    ``busy_timeout`` bounds the wait for one busy gateway.
+    """
+
+    def __init__(self, client: Any, *, rate: float, burst: float | None = None, concurrency: int = 16,
+                 max_failures: int = 8, busy_timeout: float = 600.0, cancel: threading.Event | None = None,
+                 progress: Callable[[Progress], None] | None = None, progress_interval: float = 0.1,
+                 clock: Callable[[], float] = time.monotonic, rng: random.Random | None = None):
+        if int(concurrency) < 1:
+            raise ValueError("concurrency must be at least 1.")
+        self.client = client
+        self.bucket = TokenBucket(rate, burst, clock=clock)
+        self.concurrency = int(concurrency)
+        self.max_failures = int(max_failures)
+        self.busy_timeout = float(busy_timeout)
+        self.cancel = cancel or threading.Event()
+        self.progress = progress
+        self.progress_interval = progress_interval
+        self._clock = clock
+        self._rng = rng or random.Random()  # noqa: S311 - jitter
+        self._done: queue.Queue = queue.Queue()
+        self.calls = 0
+
+    # --- the dispatcher ---
+
+    def run(self, jobs: Iterable[Job], finish: Callable[[Job, Any, BaseException | None], str], *,
+            preset: dict[str, int] | None = None) -> dict[str, int]:
+        """Run every job to one outcome; returns outcome counts. Blocks until all are finished.
+
+        ``preset`` counts outcomes decided without a call (they show in progress, not in the rate).
+        """
+        lanes: dict[Hashable, _Lane] = {}
+        for job in jobs:
+            lanes.setdefault(job.lane, _Lane(collections.deque())).jobs.append(job)
+        self._counts: collections.Counter = collections.Counter(preset or {})
+        self._preset = sum(self._counts.values())
+        self._total = self._preset + sum(len(lane.jobs) for lane in lanes.values())
+        self._started = self._clock()
+        self._last_progress = -1.0
+        self._finish, self._lanes = finish, lanes
+        in_flight = 0
+        workers = min(self.concurrency, max(1, len(lanes)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vw-batch") as pool:
+            self._report(force=True)
+            while in_flight or any(lane.jobs for lane in lanes.values()):
+                if self.cancel.is_set():
+                    self._cancel_waiting()
+                    if not in_flight:
+                        break
+                wake = _TICK
+                if not self.cancel.is_set():
+                    started, wake = self._dispatch(pool, in_flight)
+                    in_flight += started
+                in_flight -= self._collect(max(0.0, min(wake, _TICK)))
+        self._report(force=True, finished=True)
+        return dict(self._counts)
+
+    def _dispatch(self, pool: ThreadPoolExecutor, in_flight: int) -> tuple[int, float]:
+        """Start what may start now; return how many started and the seconds until more may."""
+        started = 0
+        now = self._clock()
+        wake = _TICK
+        # the lane with most left goes first: the longest lane bounds the makespan
+        ready = sorted((lane for lane in self._lanes.values() if lane.jobs and not lane.busy),
+                       key=lambda lane: -len(lane.jobs))
+        for lane in ready:
+            if in_flight + started >= self.concurrency:
+                break
+            if lane.not_before > now:
+                wake = min(wake, lane.not_before - now)
+                continue
+            delay = self.bucket.take(now)
+            if delay > 0:
+                return started, min(wake, delay)
+            job = lane.jobs[0]
+            lane.busy = True
+            job.attempts += 1
+            self.calls += 1
+            job.first_sent = job.first_sent if job.first_sent is not None else now
+            job.sent_at = now
+            pool.submit(self._call, lane, job)
+            started += 1
+        return started, wake
+
+    def _call(self, lane: _Lane, job: Job) -> None:
+        try:
+            value, error = job.send(self.client), None
+        except BaseException as exc:  # noqa: BLE001 - every failure is judged in the dispatcher
+            value, error = None, exc
+        self._done.put((lane, job, value, error, self._clock()))
+
+    def _collect(self, timeout: float) -> int:
+        """Handle answers; waits up to ``timeout`` for the first. Returns how many came in."""
+        got = 0
+        try:
+            item = self._done.get(timeout=timeout) if timeout > 0 else self._done.get_nowait()
+        except queue.Empty:
+            return 0
+        while True:
+            got += 1
+            self._judge(*item)
+            try:
+                item = self._done.get_nowait()
+            except queue.Empty:
+                return got
+
+    # --- judging one answer ---
+
+    def _judge(self, lane: _Lane, job: Job, value: Any, error: BaseException | None, now: float) -> None:
+        lane.busy = False
+        job.last_done = now
+        code = getattr(error, "code", None)
+        if isinstance(error, ApiError) and code in BUSY_CODES:
+            return self._busy(lane, job, now)
+        unknown = isinstance(error, TransportError) and (error.unknown_outcome or error.http_status is not None)
+        job.unknown = job.unknown or unknown
+        retry = (isinstance(error, TransportError) and getattr(error, "retryable", True)) or (
+            isinstance(error, ApiError) and error.retryable)
+        if isinstance(error, ApiError) and code and code.startswith("Throttling"):
+            self.bucket.throttled()
+            retry = True
+        if retry and job.failures + 1 < self.max_failures and not self.cancel.is_set():
+            job.failures += 1
+            lane.clean = False
+            if unknown:
+                lane.ref = now  # the change may have been made: the gateway may be busy from now
+            backoff = min(2.0, 0.05 * 2 ** (job.failures - 1)) * (0.5 + self._rng.random() / 2)
+            lane.not_before = now + max(backoff, 1.0 / self.bucket.rate)
+            return None
+        if retry and self.cancel.is_set():
+            job.cancelled = True
+            return self._end(lane, job, None, error, now)
+        if error is None:
+            self.bucket.recovered()
+            self._learn(lane, job, now)
+        return self._end(lane, job, value, error, now)
+
+    def _busy(self, lane: _Lane, job: Job, now: float) -> None:
+        """The gateway is still applying the previous change: try again as soon as it is likely free."""
+        if self.cancel.is_set():
+            job.cancelled = True
+            return self._end(lane, job, None, None, now)
+        if lane.ref is not None and lane.clean:
+            lane.lows.append(job.sent_at - lane.ref)
+            lane.wait = max(lane.wait, max(lane.lows) + 0.001)
+        job.busy_polls += 1
+        if now - (job.first_sent or now) > self.busy_timeout:
+            err = ApiError("VpnGateway.Configuring", f"the gateway stayed busy for over {self.busy_timeout:.0f} s.")
+            return self._end(lane, job, None, err, now)
+        step = min(0.5, max(0.002, lane.wait / 8) * 2 ** min(job.busy_polls - 1, 8))
+        expected = lane.ref + lane.wait if lane.ref is not None else now
+        lane.not_before = max(expected, now + step) if job.busy_polls > 1 else max(expected, now + 0.002)
+        return None
+
+    def _learn(self, lane: _Lane, job: Job, now: float) -> None:
+        """A change went through: the gateway is busy from now for about ``lane.wait``."""
+        if lane.ref is not None and lane.clean and job.busy_polls == 0:
+            lane.lows.append(0.0)  # keeps the window moving, so an old high mark ages out
+            lane.wait = max(lane.lows) + 0.001 if any(lane.lows) else lane.wait * 0.9
+        previous = lane.ref
+        lane.ref = now
+        lane.clean = True
+        lane.not_before = now + lane.wait
+        if previous is not None:
+            gap = now - previous
+            lane.cycle = gap if not lane.cycle else 0.8 * lane.cycle + 0.2 * gap
+
+    def _end(self, lane: _Lane, job: Job, value: Any, error: BaseException | None, now: float) -> None:
+        lane.jobs.popleft()
+        lane.clean = True
+        outcome = self._finish(job, value, error)
+        self._counts[outcome] += 1
+        self._report()
+
+    def _cancel_waiting(self) -> None:
+        """Every job not in flight ends as cancelled; the one in flight on a lane (if any) stays."""
+        for lane in self._lanes.values():
+            keep = 1 if lane.busy else 0
+            while len(lane.jobs) > keep:
+                job = lane.jobs.pop()
+                job.cancelled = True
+                self._counts[self._finish(job, None, None)] += 1
+        self._report()
+
+    # --- progress ---
+
+    def _report(self, *, force: bool = False, finished: bool = False) -> None:
+        if self.progress is None:
+            return
+        now = self._clock()
+        if not force and now - self._last_progress < self.progress_interval:
+            return
+        self._last_progress = now
+        done = sum(self._counts.values())
+        elapsed = now - self._started
+        rate = (done - self._preset) / elapsed if elapsed > 0 else 0.0
+        ok = self._counts.get("ok", 0)
+        self.progress(Progress(done=done, total=self._total, ok=ok, errors=self._counts.get("error", 0),
+                               rate=rate, eta_s=None if finished else self._eta(rate), elapsed_s=elapsed,
+                               counts=dict(self._counts), cancelled=self.cancel.is_set(), finished=finished))
+
+    def _eta(self, rate: float) -> float | None:
+        """max(calls left / rate, the slowest lane's items left x its time per change)."""
+        left = sum(len(lane.jobs) for lane in self._lanes.values())
+        if not left:
+            return 0.0
+        by_lane = max((len(lane.jobs) * lane.cycle for lane in self._lanes.values()), default=0.0)
+        by_rate = left / self.bucket.rate
+        estimate = max(by_lane, by_rate)
+        if not by_lane and rate > 0:
+            estimate = max(estimate, left / rate)
+        return estimate
