@@ -144,7 +144,7 @@ def records(draw):
     return record
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)  # example count from the suite profile (make fuzz runs long)
 @given(st.lists(records(), max_size=6))
 def test_round_trip_is_exact_for_generated_records(generated):
     log = ResponseLog(generated)
