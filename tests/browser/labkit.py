@@ -248,3 +248,51 @@ class LabDriver:
         return self.page.locator(".jp-OutputArea-output")
 
 
+
+
+# --------------------------------------------------------------------------------------------------- widgets
+
+# WCAG contrast ratio of an element's text against the first opaque background behind it; a translucent
+# text colour (JupyterLab's muted font colours are) is blended over that background first.
+CONTRAST_JS = """(el) => {
+  const parse = (s) => { const m = (s.match(/[\\d.]+/g) || []).map(Number);
+                         return {r: m[0] || 0, g: m[1] || 0, b: m[2] || 0, a: m.length > 3 ? m[3] : 1}; };
+  let bg = null;
+  for (let e = el; e; e = e.parentElement) {
+    const c = parse(getComputedStyle(e).backgroundColor);
+    if (c.a > 0.5) { bg = c; break; }
+  }
+  bg = bg || {r: 255, g: 255, b: 255, a: 1};
+  const fg0 = parse(getComputedStyle(el).color);
+  const fg = {r: fg0.r * fg0.a + bg.r * (1 - fg0.a), g: fg0.g * fg0.a + bg.g * (1 - fg0.a),
+              b: fg0.b * fg0.a + bg.b * (1 - fg0.a)};
+  const lin = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+  const lum = (c) => 0.2126 * lin(c.r) + 0.7152 * lin(c.g) + 0.0722 * lin(c.b);
+  const [l1, l2] = [lum(fg), lum(bg)];
+  return {ratio: (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05),
+          fg: getComputedStyle(el).color, bg: `rgb(${bg.r}, ${bg.g}, ${bg.b})`, text: el.innerText.slice(0, 60)};
+}"""
+
+
+def contrast(locator) -> dict:
+    """``{"ratio", "fg", "bg", "text"}`` for the first element of ``locator`` (see CONTRAST_JS)."""
+    return locator.first.evaluate(CONTRAST_JS)
+
+
+def labelled_input(scope, label: str):
+    """The <input> of the ipywidget whose description (a <label>) is exactly ``label``."""
+    row = scope.locator(".widget-inline-hbox").filter(has=scope.page.locator(f'label.widget-label:text-is("{label}")'))
+    return row.locator("input").first
+
+
+def type_into(field, text: str) -> None:
+    """Clear a text input and type ``text`` key by key, as a person does."""
+    field.click()
+    field.press("Control+a")
+    field.press("Backspace")
+    field.press_sequentially(text, delay=15)
+
+
+def datalist_options(field) -> list[str]:
+    """The suggestions an ipywidgets Combobox offers (its <datalist>)."""
+    return field.evaluate("(el) => el.list ? Array.from(el.list.options).map(o => o.value) : []")
