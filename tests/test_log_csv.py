@@ -222,3 +222,16 @@ def test_large_report_round_trip_through_a_file(tmp_path):
     log = ResponseLog([full_record(timestamp=start + timedelta(microseconds=i), row=i,
                                    description=("-" if i % 7 == 0 else "") + f"route {i}") for i in range(5000)])
     assert round_trip(log, tmp_path).records() == log.records()
+
+
+def test_a_filtered_frame_can_be_exported_safely_with_escape_cells():
+    from vpnroute_widgets.log_csv import escape_cells, unescape_cells
+
+    log = ResponseLog([full_record(description="@SUM(A1)"), full_record(outcome="ok", description="-ok")])
+    errors = log.errors()
+    safe = escape_cells(errors)
+    assert safe.loc[0, "description"] == "'@SUM(A1)" and errors.loc[0, "description"] == "@SUM(A1)"
+    assert safe["latency_ms"].equals(errors["latency_ms"])
+    pd_text = safe.to_csv(index=False)
+    assert "'@SUM(A1)" in pd_text
+    assert unescape_cells(safe).equals(errors)

@@ -39,7 +39,8 @@ START = datetime(2024, 5, 1, tzinfo=UTC)
 
 def client_record(i: int) -> dict:
     """A record shaped like the client's (record_from_request), some errors, some risky text."""
-    params = {"RegionId": "cn-hangzhou", "VpnGatewayId": f"vpn-bp1gw{i % 20:04d}", "RouteDest": f"10.{i % 250}.{i % 7}.0/24",
+    params = {"RegionId": "cn-hangzhou", "VpnGatewayId": f"vpn-bp1gw{i % 20:04d}",
+              "RouteDest": f"10.{i % 250}.{i % 7}.0/24",
               "NextHop": "vco-bp15oes1py4i66rmd0000", "Weight": "100" if i % 2 else "0", "PublishVpc": "true",
               "ClientToken": f"02fb3da4-130e-11e9-8e44-{i:012d}",
               "Description": f"=HYPERLINK(\"x\",{i})" if i % 50 == 0 else f"route {i}"}
