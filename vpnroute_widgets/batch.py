@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from .batch_apply import BatchResult, apply_batch, resume_batch, rollback_batch
 from .errors import ApiError, ValidationError, VpnRouteError
 from .model import CHECKERS, RouteEntryRequest
 from .reference import REQUEST_FIELDS
@@ -293,6 +294,21 @@ class Batch:
     def __len__(self) -> int:
         return len(self.plan)
 
+    def to_csv(self, path: str | os.PathLike | None = None) -> str | None:
+        """The plan as CSV, every text cell formula-escaped; a path is written atomically."""
+        from .log_csv import ESCAPE, FORMULA_TRIGGERS, atomic_write
+
+        frame = self.plan.copy()
+        for column in frame.columns:
+            if frame[column].dtype == "str":
+                cells = frame[column]
+                hit = cells.str.startswith((*FORMULA_TRIGGERS, ESCAPE)).fillna(False).astype(bool)
+                frame[column] = cells.mask(hit, ESCAPE + cells)
+        if path is None:
+            return frame.to_csv(index=False, lineterminator="\r\n")
+        atomic_write(path, lambda handle: frame.to_csv(handle, index=False, lineterminator="\r\n"))
+        return None
+
     def __repr__(self) -> str:
         counts = ", ".join(f"{k} {v}" for k, v in self.counts().items() if v)
         return f"<Batch {self.batch_id}: {len(self)} rows: {counts}>"
@@ -502,12 +518,3 @@ def _plan_frame(lines: list[dict[str, Any]]) -> pd.DataFrame:
         values = [line[column] for line in lines]
         data[column] = pd.array(values, dtype=_PLAN_DTYPES.get(column, "str"))
     return pd.DataFrame(data)
-
-
-def __getattr__(name: str):
-    # apply/resume/rollback live in batch_apply (which imports this module); re-exported here.
-    if name in ("BatchResult", "apply_batch", "resume_batch", "rollback_batch", "Progress"):
-        from . import batch_apply
-
-        return getattr(batch_apply, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
