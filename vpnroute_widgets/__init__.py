@@ -44,6 +44,7 @@ _LAZY = {
     "plan_batch": "vpnroute_widgets.batch",
     "apply_batch": "vpnroute_widgets.batch",
     "rollback_batch": "vpnroute_widgets.batch",
+    "resume_batch": "vpnroute_widgets.batch",
 }
 
 __all__ = [

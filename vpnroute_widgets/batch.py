@@ -457,10 +457,11 @@ def _mark_batch_conflicts(lines: list[dict[str, Any]]) -> None:
         for line in group:
             if line["status"] != "ready":
                 continue
-            others = [str(o["row"]) for o in group if o is not line]
             if len(pairs[line["next_hop"]]) > 1:
-                _set(line, "conflict", f"rows {', '.join(others)} route {line['route_dest']} via the same NextHop "
-                                       "with another Weight; keep one Weight.")
+                rows = ", ".join(str(o["row"]) for o in group
+                                 if o["next_hop"] == line["next_hop"] and o["weight"] != line["weight"])
+                _set(line, "conflict", f"row(s) {rows} route {line['route_dest']} via the same NextHop with "
+                                       "another Weight; keep one Weight.")
             elif line["weight"] == 100 and len(active) > 1:
                 rows = ", ".join(str(o["row"]) for o in active if o is not line)
                 _set(line, "conflict", f"row(s) {rows} also make {line['route_dest']} active (Weight 100); "
