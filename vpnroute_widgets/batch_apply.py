@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from .errors import ApiError, TransportError, ValidationError, error_info
+from .errors import ApiError, ValidationError, error_info
 from .log import ResponseLog
 from .model import RouteEntryRequest
 from .scheduler import Job, Progress, Scheduler
