@@ -51,10 +51,10 @@ def test_the_app_creates_a_route_in_the_sandbox_with_no_setup(app):
     form.submit.click()
     entry = form.wait()
     assert isinstance(entry, vw.RouteEntry) and "Route created" in form.result.value
-    listed = app.connection.client.describe_vpn_route_entries(sb.region_id, form.fields["VpnGatewayId"].value)
-    assert "10.20.0.0/24" in [r.route_dest for r in listed]
     app.log_view.refresh()
     assert "10.20.0.0/24" in app.log_view.table.value and "ok 1" in app.log_view.counts.value
+    routes = [r["RouteDest"] for g in sb.state()["gateways"] for r in g["Routes"]]
+    assert routes == ["10.20.0.0/24"] and sb.requests.count("CreateVpnRouteEntry") == 1
 
 
 def test_switching_to_cloud_and_back_keeps_the_form_working(app):

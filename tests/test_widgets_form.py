@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import json
 import time
 from pathlib import Path
 
@@ -63,21 +62,14 @@ def fill(form, sb=None, **overrides) -> None:
         form.fields[name].value = value
 
 
-def creates(sb) -> list:
+def creates(sb) -> list[dict]:
     """The CreateVpnRouteEntry requests the sandbox received."""
-    found = []
-    for seen in sb.requests:
-        action = seen.get("action") if isinstance(seen, dict) else getattr(seen, "action", None)
-        if action == "CreateVpnRouteEntry":
-            found.append(seen)
-    return found
+    return [seen for seen in sb.requests if seen["action"] == "CreateVpnRouteEntry"]
 
 
-def routes(sb) -> list:
-    state = sb.state()
-    gateways = state.get("gateways", state) if isinstance(state, dict) else state
-    text = json.dumps(gateways, default=str)
-    return [line for line in ("10.1.0.0/24", "10.2.0.0/24") if line in text]
+def routes(sb) -> list[str]:
+    """Every route destination the sandbox holds, on any gateway."""
+    return [route["RouteDest"] for gateway in sb.state()["gateways"] for route in gateway["Routes"]]
 
 
 # --- inputs and live checks ------------------------------------------------------------
