@@ -75,6 +75,14 @@ class RequestLog:
     def __bool__(self) -> bool:
         return bool(self._items)
 
+    def __eq__(self, other: object) -> bool:
+        """Compares like a list of its entries, so ``sb.requests == []`` reads naturally."""
+        if isinstance(other, list | tuple | RequestLog):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None
+
     def count(self, action: str | None = None) -> int:
         """How many requests (of ``action``, if given) arrived."""
         with self._lock:
