@@ -305,3 +305,29 @@ def test_quick_picks_offer_the_sandbox_ids(sb, log):
     assert form.fields["VpnGatewayId"].value == gateways[0]["vpn_gateway_id"]
     assert set(form.fields["NextHop"].options) == set(gateways[0]["next_hops"])
     assert form.request is not None
+
+
+@pytest.mark.parametrize("who,code", [("subuser_credentials", "Forbidden.SubUser"),
+                                      ("forbidden_credentials", "Forbidden")])
+def test_the_sandbox_users_without_permission_get_explained(sb, log, who, code):
+    client = vw.VpcClient(getattr(sb, who), endpoint=sb.endpoint, log=log, max_attempts=1)
+    form = vw.RouteEntryForm(client=client, log=log)
+    fill(form, sb)
+    form.submit.click()
+    assert form.wait().code == code
+    assert html.escape(error_info(code).remedy) in form.result.value and routes(sb) == []
+
+
+def test_a_full_quota_gateway_gets_explained(sb, log):
+    form = make_form(sb, log, max_attempts=5, backoff_base=0.05)  # the gateway is briefly busy after each create
+    fill(form, sb, VpnGatewayId=sb.quota_gateway_id, NextHop=sb.quota_next_hops[0])
+    outcomes = []
+    for i in range(5):
+        form.fields["RouteDest"].value = f"10.9.{i}.0/24"
+        form.submit.click()
+        result = form.wait()
+        outcomes.append(getattr(result, "code", "ok"))
+        if outcomes[-1] != "ok":
+            break
+    assert outcomes[-1] == "Resource.QuotaFull" and outcomes.count("ok") == 3
+    assert "Quota Center" in form.result.value

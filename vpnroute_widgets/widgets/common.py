@@ -75,13 +75,15 @@ def message(text: str, role: str = "muted", *, small: bool = True) -> str:
     if not text:
         return ""
     size = "var(--jp-ui-font-size0)" if small else "var(--jp-ui-font-size1)"
-    return f'<span style="color:{COLOURS[role]};font-size:{size};line-height:1.3">{esc(text)}</span>'
+    # inline-block: wrapped lines get this line-height, not the widget's 28px inline height
+    return (f'<span style="color:{COLOURS[role]};font-size:{size};line-height:1.35;display:inline-block">'
+            f"{esc(text)}</span>")
 
 
 def pre(text: str) -> str:
     """Escaped preformatted text in the theme's code font, wrapping long lines."""
     return (f'<pre style="font-family:var(--jp-code-font-family);font-size:var(--jp-code-font-size);'
-            f'color:{COLOURS["text"]};background:{COLOURS["panel"]};padding:6px;margin:2px 0;'
+            f'color:{COLOURS["text"]};background:{COLOURS["panel"]};padding:6px;margin:2px 0;line-height:1.4;'
             f'white-space:pre-wrap;word-break:break-all">{esc(text)}</pre>')
 
 
@@ -89,11 +91,11 @@ def table(rows: Iterable[tuple[str, Any]]) -> str:
     """A two-column key/value table, escaped."""
     cells = "".join(
         f'<tr><th style="text-align:left;padding:1px 12px 1px 0;color:{COLOURS["muted"]};'
-        f'font-weight:normal;vertical-align:top">{esc(key)}</th>'
+        f'font-weight:normal;vertical-align:top;white-space:nowrap">{esc(key)}</th>'
         f'<td style="padding:1px 0;color:{COLOURS["text"]};word-break:break-word">{esc(value)}</td></tr>'
         for key, value in rows
     )
-    return f'<table style="border-collapse:collapse;font-size:var(--jp-ui-font-size1)">{cells}</table>'
+    return f'<table style="border-collapse:collapse;font-size:var(--jp-ui-font-size1);line-height:1.4">{cells}</table>'
 
 
 def card(title: str, rows: Iterable[tuple[str, Any]], role: str = "text", note: str = "") -> str:
