@@ -1,0 +1,136 @@
+"""The command line: in-process with --sandbox, and from a shell against a separately started sandbox."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from vpnroute_widgets.cli import main
+from vpnroute_widgets.log import ResponseLog
+from vpnroute_widgets.sandbox import Sandbox
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def write_routes(path, rows) -> str:
+    lines = ["RouteDest,NextHop,Weight,PublishVpc,VpnGatewayId,Description"]
+    lines += [",".join(map(str, row)) for row in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def world():
+    return Sandbox(seed=0)  # not started: only its ids (the embedded sandbox of --sandbox has the same seed)
+
+
+def test_apply_with_embedded_sandbox_writes_one_report_row_per_input_row(tmp_path, world):
+    routes = write_routes(tmp_path / "routes.csv", [
+        ("10.0.0.0/24", world.next_hop, 0, "true", "", "=HYPERLINK(1)"),
+        ("10.0.1.0/24", world.next_hop, 100, "true", "", ""),
+        ("10.0.1.1/24", world.next_hop, 0, "true", "", "host bits"),
+    ])
+    report = tmp_path / "report.csv"
+    code, out, err = run("apply", routes, "--report", str(report), "--sandbox")
+    assert code == 0, out + err
+    assert "plan " in out and "ready 2, invalid 1" in out and "row 4: invalid" in out
+    assert "ok 2, skipped 1" in out and "report written" in out
+    assert "3/3" in err  # the progress line
+    frame = ResponseLog.from_csv(report).to_dataframe()
+    assert frame["row"].tolist() == [2, 3, 4]
+    assert frame["outcome"].tolist() == ["ok", "ok", "skipped"]
+    assert "'=HYPERLINK(1)" in report.read_text()  # formula cells escaped in the file
+
+
+def test_exit_status_is_1_when_a_sent_row_fails(tmp_path, world):
+    routes = write_routes(tmp_path / "routes.csv", [
+        ("10.0.0.0/24", world.next_hop, 0, "true", "", ""),
+        ("10.0.1.0/24", world.locked_next_hop, 0, "true", world.locked_gateway_id, ""),
+    ])
+    code, out, _err = run("apply", routes, "--report", str(tmp_path / "r.csv"), "--sandbox", "--quiet")
+    assert code == 1
+    assert "error VpnGateway.FinancialLocked: 1 row(s), e.g. row 3" in out
+
+
+def test_plan_only_sends_nothing_and_writes_the_plan(tmp_path, world):
+    routes = write_routes(tmp_path / "routes.csv", [("10.0.0.0/24", world.next_hop, "", "", "", "")])
+    plan = tmp_path / "plan.csv"
+    code, out, _ = run("apply", routes, "--report", str(plan), "--sandbox", "--plan-only", "--weight", "100",
+                       "--publish-vpc", "false")
+    assert code == 0 and "ready 1" in out
+    text = plan.read_text()
+    assert text.startswith("row,region_id,vpn_gateway_id,route_dest") and ",100,False," in text
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["apply", "missing.csv", "--report", "r.csv", "--sandbox"], "no such file"),
+    (["rollback", "missing.csv", "--sandbox"], "missing.csv"),
+])
+def test_bad_input_exits_2_with_a_clear_message(tmp_path, monkeypatch, argv, words):
+    monkeypatch.chdir(tmp_path)
+    code, _out, err = run(*argv)
+    assert code == 2 and words in err
+
+
+def test_missing_columns_and_missing_credentials_exit_2(tmp_path, monkeypatch):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Dest,Hop\n10.0.0.0/24,vco-x\n")
+    code, _out, err = run("apply", str(bad), "--report", str(tmp_path / "r.csv"), "--sandbox")
+    assert code == 2 and "required column(s) missing: RouteDest, NextHop" in err
+    for name in ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALICLOUD_ACCESS_KEY", "ALIBABA_CLOUD_CREDENTIALS_FILE",
+                 "ALIBABA_CLOUD_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    code, _out, err = run("apply", str(bad), "--report", str(tmp_path / "r.csv"), "--endpoint", "http://127.0.0.1:9")
+    assert code == 2 and "No Alibaba Cloud credentials" in err and "--sandbox" in err
+
+
+def test_help_explains_everything(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["apply", "--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    for words in ("--report", "--sandbox", "--endpoint", "--plan-only", "--rate", "--region", "ClientToken",
+                  "conflict", "exit", "ALIBABA_CLOUD_ACCESS_KEY_ID", "rollback", "Ctrl-C"):
+        assert words.lower() in text.lower(), words
+
+
+def test_apply_and_rollback_from_a_shell_against_a_separate_sandbox(tmp_path):
+    """The documented recipe: start a sandbox, export its keys, apply, then roll back."""
+    server = subprocess.Popen([sys.executable, "-m", "vpnroute_widgets.sandbox", "--gateways", "2",
+                               "--configuring-ms", "20", "--rate", "100"], stdout=subprocess.PIPE, text=True)
+    try:
+        info = json.loads(server.stdout.readline())
+        rows = [(f"10.{g}.{i}.0/24", gw["next_hops"][0], 0, "true", gw["vpn_gateway_id"], "")
+                for g, gw in enumerate(info["gateways"]) for i in range(10)]
+        routes = write_routes(tmp_path / "routes.csv", rows)
+        env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": info["access_key_id"],
+               "ALIBABA_CLOUD_ACCESS_KEY_SECRET": info["access_key_secret"]}
+        cli = [sys.executable, "-m", "vpnroute_widgets"]
+        report, undo = tmp_path / "report.csv", tmp_path / "undo.csv"
+        applied = subprocess.run([*cli, "apply", routes, "--report", str(report), "--endpoint", info["endpoint"],
+                                  "--region", info["region_id"]], env=env, capture_output=True, text=True,
+                                 timeout=60)
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        assert "ok 20" in applied.stdout
+        again = subprocess.run([*cli, "apply", routes, "--report", str(tmp_path / "again.csv"), "--endpoint",
+                                info["endpoint"], "--region", info["region_id"]], env=env, capture_output=True,
+                               text=True, timeout=60)
+        assert again.returncode == 0 and "exists 20" in again.stdout
+        rolled = subprocess.run([*cli, "rollback", str(report), "--report", str(undo), "--endpoint",
+                                 info["endpoint"]], env=env, capture_output=True, text=True, timeout=60)
+        assert rolled.returncode == 0, rolled.stdout + rolled.stderr
+        assert "rollback" in rolled.stdout and "ok 20" in rolled.stdout
+        assert ResponseLog.from_csv(undo).counts() == {"ok": 20}
+    finally:
+        server.terminate()
+        server.wait(10)
