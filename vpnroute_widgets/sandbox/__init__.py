@@ -200,6 +200,15 @@ class Sandbox:
         return self._app.requests
 
     @property
+    def configuring_s(self) -> float:
+        """Seconds a gateway stays ``updating`` after a create or delete (settable while running)."""
+        return self._app.backend.configuring_s
+
+    @configuring_s.setter
+    def configuring_s(self, seconds: float) -> None:
+        self._app.backend.configuring_s = float(seconds)
+
+    @property
     def backend(self) -> Backend:
         return self._app.backend
 
