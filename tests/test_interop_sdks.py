@@ -13,6 +13,11 @@ import vpnroute_widgets as vw
 aliyunsdkcore = pytest.importorskip("aliyunsdkcore")
 pytest.importorskip("alibabacloud_vpc20160428")
 
+from alibabacloud_tea_openapi import models as open_api_models  # noqa: E402
+from alibabacloud_tea_openapi.exceptions import AlibabaCloudException  # noqa: E402
+from alibabacloud_tea_util import models as util_models  # noqa: E402
+from alibabacloud_vpc20160428 import models as vpc_models  # noqa: E402
+from alibabacloud_vpc20160428.client import Client as TeaClient  # noqa: E402
 from aliyunsdkcore.acs_exception.exceptions import ServerException  # noqa: E402
 from aliyunsdkcore.client import AcsClient  # noqa: E402
 from aliyunsdkvpc.request.v20160428 import (  # noqa: E402
@@ -20,11 +25,6 @@ from aliyunsdkvpc.request.v20160428 import (  # noqa: E402
     DeleteVpnRouteEntryRequest,
     DescribeVpnRouteEntriesRequest,
 )
-from alibabacloud_tea_openapi import models as open_api_models  # noqa: E402
-from alibabacloud_tea_openapi.exceptions import AlibabaCloudException  # noqa: E402
-from alibabacloud_tea_util import models as util_models  # noqa: E402
-from alibabacloud_vpc20160428 import models as vpc_models  # noqa: E402
-from alibabacloud_vpc20160428.client import Client as TeaClient  # noqa: E402
 
 pytestmark = pytest.mark.interop
 

@@ -288,7 +288,7 @@ def test_control_endpoints(sb, http):
 def test_start_stop_idempotent_and_stop_closes_keep_alive_connections(http):
     sb = vw.Sandbox(seed=3)
     with pytest.raises(RuntimeError):
-        sb.endpoint
+        _ = sb.endpoint
     assert sb.start() is sb and sb.start() is sb and sb.running
     assert send(http, signed(sb, "DescribeVpnRouteEntries", describe_params(sb))).status_code == 200
     sb.stop()

@@ -15,6 +15,7 @@ It never imports the client, pandas or ipywidgets.
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import threading
 import time
@@ -87,8 +88,8 @@ class Sandbox:
             server.start()
             self._server, self._endpoint = server, server.endpoint
             self._app.endpoint = server.endpoint
-            self._exit_hook = _exit_hook = (lambda ref=weakref.ref(self): _stop_at_exit(ref))
-            atexit.register(_exit_hook)
+            self._exit_hook = functools.partial(_stop_at_exit, weakref.ref(self))
+            atexit.register(self._exit_hook)
             return self
 
     def stop(self) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = ["AccessKey", "GatewaySpec", "World", "build_world"]
 
@@ -66,7 +66,6 @@ class World:
     gateways: tuple[GatewaySpec, ...]
     home_region: str = HOME_REGION
     regions: tuple[str, ...] = (HOME_REGION, SECOND_REGION)
-    extra: dict = field(default_factory=dict)
 
     def key_for(self, role: str) -> AccessKey:
         return next(k for k in self.keys.values() if k.role == role)
