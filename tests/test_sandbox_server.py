@@ -324,3 +324,14 @@ def test_latency_is_added():
 def test_vpc_sandbox_fixture_is_a_started_sandbox(vpc_sandbox, http):
     assert isinstance(vpc_sandbox, vw.Sandbox) and vpc_sandbox.running
     assert send(http, signed(vpc_sandbox, "DescribeVpnRouteEntries", describe_params(vpc_sandbox))).ok
+
+
+def test_the_sandbox_imports_neither_the_client_nor_pandas_nor_ipywidgets():
+    import subprocess
+    import sys
+
+    code = ("import sys, vpnroute_widgets.sandbox, vpnroute_widgets.sandbox.__main__;"
+            "bad = [m for m in ('vpnroute_widgets.client', 'pandas', 'ipywidgets', 'requests') if m in sys.modules];"
+            "print(bad)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout.strip()
+    assert out == "[]"
