@@ -172,7 +172,7 @@ class BatchPanel(widgets.VBox):
         if self._source is None:
             self.status.value = message("Upload a CSV (or call set_source(frame)) first.", "warn")
             return
-        self._runner.start(self._background(self._plan_now, "Planning…"))
+        self._launch(self._plan_now, "Planning…")
 
     def _plan_now(self) -> None:
         client = self.connection.client
@@ -197,16 +197,15 @@ class BatchPanel(widgets.VBox):
         if self.batch is None or not self.batch.counts()["ready"]:
             self.status.value = message("Nothing to apply: plan a CSV with ready rows first.", "warn")
             return
-        self._runner.start(self._background(lambda: self._run(apply_batch, self.batch), "Applying…"))
+        self._launch(lambda: self._run(apply_batch, self.batch), "Applying…")
 
     def _on_rollback(self) -> None:
         if self._runner.busy or self.result is None or self.result.operation == "rollback":
             self.status.value = message("Roll back needs a finished apply (and nothing running).", "warn")
             return
-        self._runner.start(self._background(lambda: self._run(rollback_batch, self.result), "Rolling back…"))
+        self._launch(lambda: self._run(rollback_batch, self.result), "Rolling back…")
 
     def _run(self, operation: Callable, source: Any) -> None:
-        self._cancel.clear()
         rate = self.rate.value or None
         self.result = operation(source, self.connection.client, rate=rate, cancel=self._cancel,
                                 progress=self._on_progress, log=self.response_log)
@@ -231,11 +230,16 @@ class BatchPanel(widgets.VBox):
         if self._runner.busy:
             self.status.value = message("Cancelling: calls in flight finish…", "warn")
 
-    async def _background(self, work: Callable[[], None], busy_text: str) -> None:
-        """Run ``work`` in an executor thread; show its error, refresh the table, re-enable buttons."""
+    def _launch(self, work: Callable[[], None], busy_text: str) -> None:
+        """Disable the buttons now (a second click cannot start twice), then run ``work`` in the background."""
         self.error = None
+        self._cancel.clear()
         self.status.value = message(busy_text, "info")
         self._sync(running=True)
+        self._runner.start(self._background(work))
+
+    async def _background(self, work: Callable[[], None]) -> None:
+        """Run ``work`` in an executor thread; show its error, refresh the table, re-enable buttons."""
         try:
             await asyncio.get_running_loop().run_in_executor(None, work)
         except VpnRouteError as err:
