@@ -216,3 +216,22 @@ def test_default_rate_is_the_quota_for_the_cloud_and_fast_for_the_sandbox(sb, cl
 
     assert default_rate(client) == SANDBOX_RATE
     assert default_rate(vw.VpcClient(sb.credentials)) == DEFAULT_RATE == 1.0
+
+
+def test_rollback_and_resume_from_a_shared_log_holding_several_things(sb, client):
+    app_log = ResponseLog()
+    logging_client = client.clone(log=app_log)
+    logging_client.create_vpn_route_entry(vw.RouteEntryRequest(sb.region_id, sb.gateways[3]["vpn_gateway_id"],
+                                                               "10.50.0.0/24", sb.gateways[3]["next_hops"][0], 0,
+                                                               True))  # a single route from the form
+    first = vw.apply_batch(routes(sb, 2, gateways=2), client, defaults={"RegionId": sb.region_id}, log=app_log)
+    second = vw.apply_batch(routes(sb, 2, gateways=2, start=10), client, defaults={"RegionId": sb.region_id},
+                            log=app_log)
+    with pytest.raises(vw.ValidationError, match="several batches"):
+        vw.rollback_batch(app_log, client)
+    undo = vw.rollback_batch(app_log, client, batch_id=first.batch_id, log=app_log)
+    assert undo.counts() == {"ok": 4}
+    again = vw.rollback_batch(app_log, client, batch_id=first.batch_id)  # the log now holds its deletes too
+    assert again.counts() == {"ok": 4} and len(again.log) == 4
+    assert vw.resume_batch(app_log, client, batch_id=second.batch_id).counts() == {"ok": 4}
+    assert len(on_gateways(sb)) == 5

@@ -237,14 +237,23 @@ def _report_log(report: Any) -> ResponseLog:
     return ResponseLog.from_csv(report)
 
 
-def _report_records(report: Any) -> tuple[str, list[dict[str, Any]]]:
-    records = _report_log(report).records()
-    if not records:
-        raise ValidationError("report", "the report has no rows; give the report an apply wrote.")
-    ids = {r.get("batch_id") for r in records}
-    if len(ids) != 1 or None in ids:
-        raise ValidationError("batch_id", f"a report holds one batch; this one has batch ids {sorted(map(str, ids))}.")
-    return ids.pop(), records
+def _report_records(report: Any, batch_id: str | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """One batch's create records, the last one per row (a log may also hold resumes and rollbacks)."""
+    records = [r for r in _report_log(report).records() if r.get("batch_id")]
+    ids = sorted({r["batch_id"] for r in records})
+    if batch_id is None:
+        if len(ids) > 1:
+            raise ValidationError("batch_id", f"this log holds several batches ({', '.join(ids)}); "
+                                              "pass batch_id= to choose one.")
+        batch_id = ids[0] if ids else None
+    latest: dict[Any, dict[str, Any]] = {}
+    for record in records:
+        if record["batch_id"] == batch_id and record["operation"] == CREATE:
+            latest[record["row"]] = record
+    if not latest:
+        raise ValidationError("report", "no batch rows found; give the report (or log) that an apply wrote"
+                              + (f" for batch {batch_id}." if batch_id else "."))
+    return batch_id, list(latest.values())
 
 
 def _request_of(record: Mapping[str, Any]) -> RouteEntryRequest:
@@ -254,14 +263,15 @@ def _request_of(record: Mapping[str, Any]) -> RouteEntryRequest:
 def resume_batch(report: Any, client: Any, **options: Any) -> BatchResult:
     """Apply again only the rows of ``report`` that ended ``error`` or ``cancelled`` (same ClientTokens).
 
-    ``report`` is a BatchResult, a ResponseLog, a DataFrame or a CSV report path. The result has
-    one record per row of the report: new ones for the rows applied again, the old ones otherwise.
+    ``report`` is a BatchResult, a ResponseLog (for example the app's log: ``batch_id=`` picks a
+    batch when it holds several), a DataFrame or a CSV report path. The result has one record per
+    row of the batch: new ones for the rows applied again, the latest old ones otherwise.
     """
-    batch_id, records = _report_records(report)
+    batch_id, records = _report_records(report, options.pop("batch_id", None))
     run = _Run(client, batch_id, "resume", **_run_options(options))
     jobs, bases = [], {}
     for position, record in enumerate(records):
-        if record["operation"] != CREATE or record["outcome"] not in ("error", "cancelled"):
+        if record["outcome"] not in ("error", "cancelled"):
             run.decided(position, record)
             continue
         base = {**_base(record, CREATE, batch_id, run.endpoint)}
@@ -278,19 +288,20 @@ def resume_batch(report: Any, client: Any, **options: Any) -> BatchResult:
 def rollback_batch(report: Any, client: Any, **options: Any) -> BatchResult:
     """Delete the routes a batch created (its rows that ended ``ok``), gateway by gateway.
 
-    ``report`` is the result of :func:`apply_batch`, its ResponseLog, a DataFrame or its CSV
-    report. Every row of the report gets one rollback record: ``ok`` (deleted, or already gone),
-    ``error``, ``cancelled``, or ``skipped`` (the batch did not create it). Running it again is safe.
+    ``report`` is the result of :func:`apply_batch` or :func:`resume_batch`, a ResponseLog (the
+    app's log too: ``batch_id=`` picks a batch when it holds several), a DataFrame or a CSV
+    report. Every row gets one rollback record: ``ok`` (deleted, or already gone), ``error``,
+    ``cancelled``, or ``skipped`` (the batch did not create it). Running it again is safe.
     Options as for :func:`apply_batch` (rate, burst, concurrency, cancel, progress, log, ...).
     """
     from .batch import derive_client_token
 
-    batch_id, records = _report_records(report)
+    batch_id, records = _report_records(report, options.pop("batch_id", None))
     run = _Run(client, batch_id, "rollback", **_run_options(options))
     jobs, bases = [], {}
     for position, record in enumerate(records):
         base = _base(record, DELETE, batch_id, run.endpoint)
-        if record["operation"] != CREATE or record["outcome"] != "ok":
+        if record["outcome"] != "ok":
             run.decided(position, {**base, "outcome": "skipped", "attempts": 0,
                                    "error_message": f"not created by this batch ({record['outcome']})."})
             continue
