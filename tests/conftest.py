@@ -11,3 +11,20 @@ settings.register_profile("default", max_examples=150, deadline=None,
 settings.register_profile("long", max_examples=10_000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("VW_HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run notebook executions, then real-browser tests, after everything else.
+
+    Playwright's sync API leaves an asyncio loop marked as running in the main thread once
+    it has started; the widget tests drive their own loop there, so they must run first.
+    """
+
+    def rank(item) -> int:
+        if item.get_closest_marker("browser"):
+            return 2
+        if item.get_closest_marker("notebooks"):
+            return 1
+        return 0
+
+    items.sort(key=rank)  # stable: the order within each group is kept
