@@ -5,8 +5,9 @@ Each notebook is executed by nbclient in a subprocess (``run_notebook``), in a t
 under test (this venv here, a fresh Binder venv in ``test_binder_env.py``). Widget state is stored
 (``store_widget_state=True``), as a person saving the notebook would, and then searched for:
 
-* every secret held by any ``vw.Credentials`` object alive in the kernel at the end (the sandbox's
-  demo AccessKeySecret among them), collected by a probe cell appended to the in-memory copy only;
+* every secret held by any ``vw.Credentials`` or ``vw.Sandbox`` alive in the kernel at the end (the
+  sandbox's demo, sub-user and no-permission AccessKeySecrets), collected by a probe cell appended to
+  the in-memory copy only;
 * a sentinel AccessKey pair put in the kernel's environment, as a user with real keys exported would have.
 
 The kernel's HTTP proxy points at a closed 127.0.0.1 port (NO_PROXY=127.0.0.1), so any attempt by the
@@ -44,6 +45,8 @@ _found = set()
 for _o in _gc.get_objects():
     if isinstance(_o, _vw.Credentials):
         _found.update(s for s in (_o.access_key_secret, _o.security_token) if s)
+    elif isinstance(_o, _vw.Sandbox):
+        _found.update(k.access_key_secret for k in _o.world.keys.values())
 with open(_os.environ["VPNROUTE_PROBE_FILE"], "w") as _f:
     _json.dump({"secrets": sorted(_found), "prefix": _sys.prefix}, _f)
 del _gc, _json, _os, _sys, _vw, _found, _o, _f"""

@@ -184,5 +184,6 @@ def page(request, browser):
 
 
 @pytest.fixture
-def lab(page, lab_server: Server) -> LabDriver:
+def lab(lab_server: Server, page) -> LabDriver:
+    # lab_server first: teardown runs in reverse, so the failure screenshot is taken while the server still runs
     return LabDriver(page, lab_server)

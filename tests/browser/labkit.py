@@ -144,6 +144,10 @@ def jupyter_env_for(base: Path) -> dict[str, str]:
                 {"fetchNews": "false", "checkForUpdates": False})
     _write_json(settings / "notebook-extension/tracker.jupyterlab-settings", {"autoStartDefaultKernel": True})
     _offline_voila_template(base / "jupyter/path")
+    # Voila's server extension (``/voila/render/``, what Binder's Voila link uses) defaults MathJax to a public
+    # CDN; the string "null" for both settings makes its page use the MathJax bundled with it instead.
+    _write_json(base / "jupyter/config/jupyter_server_config.json",
+                {"ServerApp": {"tornado_settings": {"mathjax_url": "null", "mathjax_config": "null"}}})
     # The kernel must run this interpreter (the project's venv): put its bin first on PATH.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONUNBUFFERED"] = "1"
@@ -176,11 +180,13 @@ def _write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data))
 
 
-def start_server(server: Server, argv: list[str], env: dict[str, str], probe: str) -> Server:
+def start_server(server: Server, argv: list[str], env: dict[str, str], probe: str,
+                 cwd: Path | None = None) -> Server:
+    """Start ``argv`` in its own session (so stop() can end its kernels too) and wait until ``probe`` is 200."""
     log = server.log_path.open("wb")
     try:
         server.proc = subprocess.Popen(  # noqa: S603 - fixed argv built above
-            argv, cwd=server.root, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            argv, cwd=cwd or server.root, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     finally:
@@ -233,10 +239,16 @@ class LabDriver:
             state="visible", timeout=timeout
         )
 
-    def menu(self, top: str, item: str | re.Pattern) -> None:
+    def menu(self, top: str, *path: str | re.Pattern) -> None:
+        """Click ``top`` in the menu bar, then each item of ``path`` (submenus included) by its label."""
         self.page.get_by_role("menuitem", name=top, exact=True).click()
-        name = item if isinstance(item, re.Pattern) else re.compile(rf"^{re.escape(item)}")
-        self.page.get_by_role("menuitem", name=name).first.click()
+        for item in path:
+            label = item if isinstance(item, re.Pattern) else re.compile(rf"^{re.escape(item)}")
+            # Lumino gives commands role=menuitem but submenu entries no role: match the label instead.
+            entry = self.page.locator(".lm-Menu .lm-Menu-item").filter(
+                has=self.page.locator(".lm-Menu-itemLabel", has_text=label)
+            ).last
+            entry.click()
 
     def run_all(self) -> None:
         """Run > Run All Cells through the menu (JupyterLab 4 has no default shortcut for it)."""
@@ -279,10 +291,18 @@ def contrast(locator) -> dict:
     return locator.first.evaluate(CONTRAST_JS)
 
 
+def _label(scope, label: str):
+    return scope.page.locator(f'label.widget-label:text-is("{label}")')
+
+
 def labelled_input(scope, label: str):
     """The <input> of the ipywidget whose description (a <label>) is exactly ``label``."""
-    row = scope.locator(".widget-inline-hbox").filter(has=scope.page.locator(f'label.widget-label:text-is("{label}")'))
-    return row.locator("input").first
+    return scope.locator(".widget-inline-hbox").filter(has=_label(scope, label)).locator("input").first
+
+
+def field_row(scope, label: str):
+    """The innermost HBox holding the field labelled ``label`` (and, in the route form, its message)."""
+    return scope.locator(".widget-hbox").filter(has=_label(scope, label)).last
 
 
 def type_into(field, text: str) -> None:

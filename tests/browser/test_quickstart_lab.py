@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from labkit import ARTIFACTS, contrast, datalist_options, labelled_input, type_into
+from labkit import ARTIFACTS, contrast, datalist_options, field_row, labelled_input, type_into
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +54,7 @@ def test_quickstart_create_route_by_typing(lab):
     app = open_app(lab)
 
     fill_route_form(app, HOST_BITS)
-    dest_row = app.locator(".widget-hbox").filter(has=labelled_input(app, "RouteDest")).first
+    dest_row = field_row(app, "RouteDest")
     dest_row.get_by_text(re.compile("host bits", re.I)).wait_for()
     assert create_button(app).is_disabled()
 
@@ -79,20 +79,33 @@ def test_dark_theme_keeps_the_form_readable(lab):
     fill_route_form(app, HOST_BITS)  # shows an error message as well as labels and inputs
     app.get_by_text(re.compile("host bits", re.I)).first.wait_for()
 
-    lab.menu("Settings", "Theme")
-    lab.page.get_by_role("menuitem", name=re.compile(r"JupyterLab Dark")).click()
+    lab.menu("Settings", "Theme", "JupyterLab Dark")
     lab.page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+    lab.page.locator("#jupyterlab-splash").wait_for(state="detached")  # the theme switch shows a splash
     lab.wait_idle()
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    app.screenshot(path=str(ARTIFACTS / "quickstart-dark-theme.png"))
-    checks = {
+    form_parts = {
         "label": app.locator('label.widget-label:text-is("RouteDest")'),
-        "input": labelled_input(app, "RouteDest"),
-        "error message": app.get_by_text(re.compile("host bits", re.I)),
-        "help text": app.locator(".widget-html").filter(has_text=re.compile("CIDR", re.I)),
+        "typed text": labelled_input(app, "RouteDest"),
+        "error message": app.locator(".widget-html span", has_text="has host bits set"),
+        "help text": app.locator(".widget-html span", has_text=re.compile("^The destination CIDR block")),
         "tab title": app.get_by_role("tab", name="Route"),
     }
-    for name, locator in checks.items():
-        measured = contrast(locator)
-        assert measured["ratio"] >= READABLE, f"{name} unreadable in the dark theme: {measured}"
+    measured = {name: contrast(locator) for name, locator in form_parts.items()}
+    app.screenshot(path=str(ARTIFACTS / "quickstart-dark-theme-invalid.png"))
+
+    type_into(labelled_input(app, "RouteDest"), NEW_ROUTE)
+    button = create_button(app)
+    lab.page.wait_for_function("(b) => !b.disabled", arg=button.element_handle())
+    button.click()
+    card = app.locator(".widget-html", has_text="Route created").first
+    card.wait_for()
+    result_parts = {"result card title": card.get_by_text("Route created", exact=True),
+                    "result card value": card.get_by_text(NEW_ROUTE, exact=True),
+                    "button text": button}
+    measured |= {name: contrast(locator) for name, locator in result_parts.items()}
+    app.screenshot(path=str(ARTIFACTS / "quickstart-dark-theme-created.png"))
+
+    unreadable = {name: m for name, m in measured.items() if m["ratio"] < READABLE}
+    assert not unreadable, f"unreadable in the dark theme (WCAG ratio < {READABLE}): {unreadable}"

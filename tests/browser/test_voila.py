@@ -27,13 +27,13 @@ def create_route_in(page) -> None:
     body.locator(".vw-logtable tbody tr", has_text=NEW_ROUTE).first.wait_for()
 
 
-def test_create_route_in_standalone_voila(page, voila_server):
+def test_create_route_in_standalone_voila(voila_server, page):
     server = voila_server(APP)
     page.goto(server.url(""))
     create_route_in(page)
     assert page.get_by_text("import vpnroute_widgets").count() == 0, "Voila shows outputs, never code"
 
 
-def test_create_route_in_voila_render_as_on_binder(page, lab_server):
+def test_create_route_in_voila_render_as_on_binder(lab_server, page):
     page.goto(lab_server.url(f"voila/render/{APP}"))
     create_route_in(page)
