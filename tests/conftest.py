@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import os
 
+import pytest
+import requests
 from hypothesis import HealthCheck, settings
+
+import vpnroute_widgets as vw
 
 settings.register_profile("default", max_examples=150, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
@@ -28,3 +32,29 @@ def pytest_collection_modifyitems(config, items):
         return 0
 
     items.sort(key=rank)  # stable: the order within each group is kept
+
+
+@pytest.fixture(scope="module")
+def sandbox(request):
+    """One sandbox per test module; a module may set ``SANDBOX_OPTIONS`` (default: seed 0, no update time)."""
+    options = getattr(request.module, "SANDBOX_OPTIONS", {"seed": 0, "configuring_s": 0})
+    with vw.Sandbox(**options) as started:
+        yield started
+
+
+@pytest.fixture
+def sb(sandbox):
+    """The module's sandbox, emptied (routes, faults, request log) and with its update time restored."""
+    configuring_s = sandbox.configuring_s
+    sandbox.reset()
+    yield sandbox
+    sandbox.reset()
+    sandbox.configuring_s = configuring_s
+
+
+@pytest.fixture
+def http():
+    """A plain requests session that ignores proxy settings (everything here is 127.0.0.1)."""
+    with requests.Session() as session:
+        session.trust_env = False
+        yield session

@@ -13,18 +13,7 @@ from vpnroute_widgets.batch import plan_batch
 from vpnroute_widgets.log import ResponseLog
 from vpnroute_widgets.records import COLUMNS
 
-
-@pytest.fixture(scope="module")
-def sandbox():
-    with vw.Sandbox(seed=3, gateways=4, configuring_s=0.02) as sb:
-        yield sb
-
-
-@pytest.fixture
-def sb(sandbox):
-    sandbox.reset()
-    yield sandbox
-    sandbox.reset()
+SANDBOX_OPTIONS = dict(seed=3, gateways=4, configuring_s=0.02)
 
 
 @pytest.fixture

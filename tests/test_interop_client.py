@@ -13,20 +13,6 @@ pytestmark = pytest.mark.interop
 STYLES = [("JSON", "v3"), ("JSON", "v1"), ("XML", "v1"), ("XML", "v3")]
 
 
-@pytest.fixture(scope="module")
-def sandbox():
-    with vw.Sandbox(seed=0, configuring_s=0) as sb:
-        yield sb
-
-
-@pytest.fixture
-def sb(sandbox):
-    sandbox.reset()
-    sandbox.configuring_s = 0
-    yield sandbox
-    sandbox.reset()
-
-
 @pytest.fixture(params=STYLES, ids=[f"{f}-{v}" for f, v in STYLES])
 def style(request):
     return request.param

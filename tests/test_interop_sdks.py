@@ -29,20 +29,6 @@ from aliyunsdkvpc.request.v20160428 import (  # noqa: E402
 pytestmark = pytest.mark.interop
 
 
-@pytest.fixture(scope="module")
-def sandbox():
-    with vw.Sandbox(seed=0, configuring_s=0) as sb:
-        yield sb
-
-
-@pytest.fixture
-def sb(sandbox):
-    sandbox.reset()
-    sandbox.configuring_s = 0
-    yield sandbox
-    sandbox.reset()
-
-
 def port_of(sb) -> int:
     return int(sb.endpoint.rsplit(":", 1)[1])
 

@@ -14,26 +14,6 @@ from vpnroute_widgets.sandbox import KINDS
 from vpnroute_widgets.transport import prepare_call
 
 
-@pytest.fixture(scope="module")
-def sandbox():
-    with vw.Sandbox(seed=0, configuring_s=0) as sb:
-        yield sb
-
-
-@pytest.fixture
-def sb(sandbox):
-    sandbox.reset()
-    yield sandbox
-    sandbox.reset()
-
-
-@pytest.fixture
-def http():
-    with requests.Session() as session:
-        session.trust_env = False
-        yield session
-
-
 def signed(sb, action, params, *, version="v3", fmt="JSON"):
     return prepare_call(action, params, sb.credentials, sb.endpoint, version=version, fmt=fmt,
                         nonce=uuid.uuid4().hex, timestamp=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))

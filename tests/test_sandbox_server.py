@@ -19,26 +19,6 @@ from vpnroute_widgets.transport import prepare_call
 UUID_UPPER = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$")
 
 
-@pytest.fixture(scope="module")
-def sandbox():
-    with vw.Sandbox(seed=0, configuring_s=0) as sb:
-        yield sb
-
-
-@pytest.fixture
-def sb(sandbox):
-    sandbox.reset()
-    yield sandbox
-    sandbox.reset()
-
-
-@pytest.fixture
-def http():
-    with requests.Session() as session:
-        session.trust_env = False
-        yield session
-
-
 def now_stamp(offset_s: float = 0) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset_s))
 
