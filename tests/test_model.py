@@ -135,6 +135,7 @@ def test_description(value, ok):
     ("RegionId", "region_id", "CN-Hangzhou", "Did you mean 'cn-hangzhou'"),
     ("RegionId", "region_id", "hangzhou", "region id"),
     ("VpnGatewayId", "vpn_gateway_id", "gw-123456", "start with 'vpn-'"),
+    ("NextHop", "next_hop", "vpn-abc12345", "start with 'vco-'"),
     ("VpnGatewayId", "vpn_gateway_id", "vpn-bp1a3kqjiiq9legfx****", "masked"),
     ("VpnGatewayId", "vpn_gateway_id", "VPN-BP1A3KQJIIQ9", "Did you mean"),
     ("VpnGatewayId", "vpn_gateway_id", "", "required"),

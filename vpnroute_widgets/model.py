@@ -38,7 +38,7 @@ __all__ = [
 _CARRIER_GRADE_NAT = ipaddress.ip_network("100.64.0.0/10")
 _REGION_RE = re.compile(r"^[a-z]{2,}(?:-[a-z0-9]+){1,4}$")
 _GATEWAY_RE = re.compile(r"^vpn-[a-z0-9]{4,64}$")
-_NEXT_HOP_RE = re.compile(r"^[a-z]{2,8}-[a-z0-9]{4,64}$")
+_NEXT_HOP_RE = re.compile(r"^vco-[a-z0-9]{4,64}$")
 _PRINTABLE_ASCII = re.compile(r"^[\x21-\x7e]+$")
 _ASCII_INT = re.compile(r"-?[0-9]{1,6}")
 _TRUE = "true"
@@ -65,47 +65,40 @@ def _no_whitespace(field: str, value: str, shape: str) -> None:
         )
 
 
+def _check_identifier(field: str, value: object, pattern: re.Pattern, shape: str, prefix: str = "") -> str:
+    """Shared rules of the id fields: required, no spaces, not masked, matches ``pattern``.
+
+    A value that only fails on case gets the lower-case form suggested; one without the
+    expected ``prefix`` is told which prefix such ids have.
+    """
+    text = _text(field, value)
+    _no_whitespace(field, text, shape)
+    if pattern.match(text):
+        return text
+    if pattern.match(text.lower()):
+        hint = f" Did you mean {text.lower()!r}?"
+    elif prefix and not text.startswith(prefix):
+        hint = f" These ids start with {prefix!r}."
+    else:
+        hint = ""
+    raise ValidationError(field, f"{text!r} is not valid; expected {shape}.{hint}", value=value)
+
+
 def check_region_id(value: object) -> str:
     """RegionId: a region id such as ``cn-hangzhou`` or ``ap-southeast-1``."""
-    text = _text("RegionId", value)
-    _no_whitespace("RegionId", text, "a region id such as cn-hangzhou")
-    if not _REGION_RE.match(text):
-        hint = f" Did you mean {text.lower()!r}?" if _REGION_RE.match(text.lower()) else ""
-        raise ValidationError(
-            "RegionId", f"{text!r} is not a region id; expected lower-case like cn-hangzhou.{hint}", value=value
-        )
-    return text
+    return _check_identifier("RegionId", value, _REGION_RE, "a lower-case region id such as cn-hangzhou")
 
 
 def check_vpn_gateway_id(value: object) -> str:
     """VpnGatewayId: ``vpn-`` followed by lower-case letters and digits."""
-    text = _text("VpnGatewayId", value)
-    _no_whitespace("VpnGatewayId", text, "such as vpn-bp1a3kqjiiq9legfx0000")
-    if not _GATEWAY_RE.match(text):
-        hint = ""
-        if _GATEWAY_RE.match(text.lower()):
-            hint = f" Did you mean {text.lower()!r}?"
-        elif not text.startswith("vpn-"):
-            hint = " VPN gateway ids start with 'vpn-'."
-        raise ValidationError(
-            "VpnGatewayId", f"{text!r} is not a VPN gateway id (vpn-...).{hint}", value=value
-        )
-    return text
+    return _check_identifier("VpnGatewayId", value, _GATEWAY_RE,
+                             "a VPN gateway id such as vpn-bp1a3kqjiiq9legfx0000", "vpn-")
 
 
 def check_next_hop(value: object) -> str:
     """NextHop: the id of an IPsec connection (``vco-...``)."""
-    text = _text("NextHop", value)
-    _no_whitespace("NextHop", text, "an IPsec connection id such as vco-bp15oes1py4i66rmd0000")
-    if not _NEXT_HOP_RE.match(text):
-        hint = f" Did you mean {text.lower()!r}?" if _NEXT_HOP_RE.match(text.lower()) else ""
-        raise ValidationError(
-            "NextHop",
-            f"{text!r} is not a connection id; expected an IPsec connection id such as "
-            f"vco-bp15oes1py4i66rmd0000.{hint}",
-            value=value,
-        )
-    return text
+    return _check_identifier("NextHop", value, _NEXT_HOP_RE,
+                             "an IPsec connection id such as vco-bp15oes1py4i66rmd0000", "vco-")
 
 
 def check_route_dest(value: object) -> str:
