@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import threading
 from collections.abc import Coroutine, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +27,7 @@ from ..model import RouteEntry
 __all__ = [
     "DESCRIPTION_WIDTH",
     "TaskRunner",
+    "active_loop",
     "card",
     "entry_card",
     "error_card",
@@ -126,6 +128,37 @@ def iter_widgets(root: widgets.Widget) -> Iterator[widgets.Widget]:
             stack.extend(item for item in items if isinstance(item, widgets.Widget))
 
 
+def _drive(loop: asyncio.AbstractEventLoop, awaitable: Coroutine) -> None:
+    """Run ``loop`` until ``awaitable`` is done, in this thread when it can.
+
+    When a suspended foreign loop is registered in this thread (Playwright's sync API does
+    that), asyncio refuses to run a second loop here, so a helper thread drives ours.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        loop.run_until_complete(awaitable)
+        return
+    helper = threading.Thread(target=loop.run_until_complete, args=(awaitable,), name="vw-task-runner")
+    helper.start()
+    helper.join()
+
+
+def active_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop executing this code right now (a kernel's), or None.
+
+    A loop counts only when the caller runs inside one of its tasks: that is the case for cell
+    code and for comm (click) handlers in ipykernel, and inside ``asyncio.run``. A loop that is
+    merely registered as running but suspended (Playwright's sync API parks one in a greenlet)
+    would never run a task created on it.
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    return loop if asyncio.current_task(loop) is not None else None
+
+
 class TaskRunner:
     """Starts one coroutine at a time in the background and lets scripts wait for it.
 
@@ -145,9 +178,8 @@ class TaskRunner:
 
     def start(self, coro: Coroutine) -> asyncio.Task:
         """Schedule ``coro``; returns the task (the caller checks :attr:`busy` first)."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        loop = active_loop()
+        if loop is None:
             if self._private is None or self._private.is_closed():
                 self._private = asyncio.new_event_loop()
             loop = self._private
@@ -166,7 +198,7 @@ class TaskRunner:
             loop = task.get_loop()
             if loop.is_running():
                 raise RuntimeError("wait() cannot block inside a running event loop: `await` the task instead.")
-            loop.run_until_complete(asyncio.wait([task], timeout=timeout))
+            _drive(loop, asyncio.wait([task], timeout=timeout))
             if not task.done():
                 raise TimeoutError(f"the background task did not finish within {timeout} s")
         return task.result()
@@ -174,7 +206,7 @@ class TaskRunner:
     def close(self) -> None:
         """Close the private loop (and its executor threads), if one was made."""
         if self._private is not None and not self._private.is_running() and not self._private.is_closed():
-            self._private.run_until_complete(self._private.shutdown_default_executor())
+            _drive(self._private, self._private.shutdown_default_executor())
             self._private.close()
 
 

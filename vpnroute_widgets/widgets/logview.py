@@ -13,7 +13,6 @@ flushes the last change). ``refresh()`` always renders now.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import os
 import threading
@@ -27,7 +26,7 @@ import ipywidgets as widgets
 
 from ..records import OUTCOMES
 from .common import COLOURS as _COLOURS
-from .common import esc, labelled_style, message, row_layout
+from .common import active_loop, esc, labelled_style, message, row_layout
 
 __all__ = ["LogView"]
 
@@ -136,7 +135,7 @@ class LogView(widgets.VBox):
         self.clear_button = widgets.Button(description="Clear", icon="trash", button_style="warning",
                                            tooltip="Forget every record of the log")
         self._tails = _Tails(MAX_ROWS)
-        self._loop = _running_loop()
+        self._loop = active_loop()
         self._last_render = 0.0
         self._pending = False
         self._timer: threading.Timer | None = None
@@ -249,10 +248,3 @@ class LogView(widgets.VBox):
         if self._timer is not None:
             self._timer.cancel()
         super().close()
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
