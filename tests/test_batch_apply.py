@@ -224,3 +224,11 @@ def test_rollback_and_resume_from_a_shared_log_holding_several_things(sb, client
     assert again.counts() == {"ok": 4} and len(again.log) == 4
     assert vw.resume_batch(app_log, client, batch_id=second.batch_id).counts() == {"ok": 4}
     assert len(on_gateways(sb)) == 5
+
+
+def test_batch_rows_also_reach_the_clients_own_log(sb):
+    log = ResponseLog()
+    client = vw.VpcClient(sb.credentials, endpoint=sb.endpoint, timeout=(1, 2), log=log)
+    result = vw.apply_batch(routes(sb, 2, gateways=1), client)
+    assert len(log) == 2 and [r["outcome"] for r in log.records()] == ["ok", "ok"]
+    assert {r["batch_id"] for r in log.records()} == {result.batch_id}

@@ -162,7 +162,7 @@ class _Run:
         self.client = client.clone(log=None, on_call=None, max_attempts=1, retry_configuring=False)
         self.endpoint = urlsplit(client.endpoint).netloc if getattr(client, "endpoint", None) else None
         self.cancel = cancel or threading.Event()
-        self.shared_log = log
+        self.shared_log = log if log is not None else getattr(client, "log", None)
         self.scheduler = Scheduler(self.client, rate=rate or default_rate(client), burst=burst,
                                    concurrency=concurrency, max_failures=max_failures, busy_timeout=busy_timeout,
                                    cancel=self.cancel, progress=progress)
@@ -203,7 +203,8 @@ def apply_batch(batch: Any, client: Any, *, defaults: Mapping[str, Any] | None =
     at most) under a global ``rate`` of attempts per second (default: :func:`default_rate`).
     ``cancel`` (a threading.Event) stops scheduling; calls in flight finish. ``progress`` gets a
     :class:`~vpnroute_widgets.scheduler.Progress` at most every 0.1 s and at the end, in this
-    thread. ``log`` (for example the app's ResponseLog) also gets every record as it is decided.
+    thread. ``log`` (default: the client's own log, if it has one; for example the app's ResponseLog)
+    also gets every record as it is decided.
     """
     from .batch import plan_batch
 
