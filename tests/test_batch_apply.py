@@ -229,6 +229,6 @@ def test_rollback_and_resume_from_a_shared_log_holding_several_things(sb, client
 def test_batch_rows_also_reach_the_clients_own_log(sb):
     log = ResponseLog()
     client = vw.VpcClient(sb.credentials, endpoint=sb.endpoint, timeout=(1, 2), log=log)
-    result = vw.apply_batch(routes(sb, 2, gateways=1), client)
+    result = vw.apply_batch(routes(sb, 2, gateways=1), client, defaults={"RegionId": sb.region_id})
     assert len(log) == 2 and [r["outcome"] for r in log.records()] == ["ok", "ok"]
     assert {r["batch_id"] for r in log.records()} == {result.batch_id}
