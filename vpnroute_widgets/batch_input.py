@@ -57,9 +57,9 @@ def _decode(data: bytes) -> str:
         raise BatchInputError("CSV", "the file is empty; it needs a header line (RouteDest,NextHop,...) and rows.")
     if data[:2] == b"PK" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise BatchInputError("CSV", "this is an Excel workbook, not CSV; save it as 'CSV UTF-8' and try again.")
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return data.decode("utf-16")
     try:
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return data.decode("utf-16")
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BatchInputError(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -192,7 +193,7 @@ def check_overlay_mode(value: object) -> str | None:
 
 
 def check_description(value: object) -> str | None:
-    """Description: optional, 1-100 characters, not starting with http:// or https://."""
+    """Description: optional, 1-100 printable characters, not starting with http:// or https://."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):
@@ -201,6 +202,12 @@ def check_description(value: object) -> str | None:
         raise ValidationError("Description", f"must be at most 100 characters, got {len(value)}.", value=value)
     if value.lower().startswith(("http://", "https://")):
         raise ValidationError("Description", "must not start with http:// or https://.", value=value)
+    bad = next((ch for ch in value if unicodedata.category(ch) in ("Cc", "Cs")), None)
+    if bad is not None:
+        # A control character cannot travel in an XML answer (the route would be made but its answer
+        # unreadable); a lone surrogate cannot be encoded as UTF-8 for the signature.
+        raise ValidationError("Description", f"must not contain control characters or unpaired surrogates "
+                                             f"(found U+{ord(bad):04X}); use printable text.", value=value)
     return value
 
 

@@ -334,6 +334,6 @@ def _int_param(params: Mapping[str, str], name: str, default: int, low: int, hig
     if raw in (None, ""):
         return default
     text = str(raw).strip()
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:  # '²'.isdigit() is True
         raise invalid(name, f"Expected an integer from {low} to {high}.")
     return int(text)
