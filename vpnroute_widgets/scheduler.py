@@ -164,9 +164,11 @@ class Scheduler:
         self._started = self._clock()
         self._last_progress = -1.0
         self._finish, self._lanes = finish, lanes
+        self._unjudged: set[int] = set()  # ids of jobs sent whose answer is not judged yet
         in_flight = 0
         workers = min(self.concurrency, max(1, len(lanes)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vw-batch") as pool:
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="vw-batch")
+        try:
             self._report(force=True)
             while in_flight or any(lane.jobs for lane in lanes.values()):
                 if self.cancel.is_set():
@@ -178,8 +180,35 @@ class Scheduler:
                     started, wake = self._dispatch(pool, in_flight)
                     in_flight += started
                 in_flight -= self._collect(max(0.0, min(wake, _TICK)))
+        except BaseException:
+            self._interrupted(pool)  # KeyboardInterrupt (a kernel interrupt) or a failing callback
+            raise
+        pool.shutdown(wait=True)
         self._report(force=True, finished=True)
         return dict(self._counts)
+
+    def _interrupted(self, pool: ThreadPoolExecutor) -> None:
+        """Settle every job before the exception goes on: no answer that came back may be lost.
+
+        Calls in flight finish (each is bounded by the client's timeout) and are judged as usual, so
+        a route that was made gets its record; every other job ends as cancelled. Progress is no
+        longer reported (the callback may be what raised).
+        """
+        self.cancel.set()
+        self.progress = None
+        pool.shutdown(wait=True)
+        while True:
+            try:
+                item = self._done.get_nowait()
+            except queue.Empty:
+                break
+            self._judge(*item)
+        for lane in self._lanes.values():
+            lane.busy = False
+            for job in list(lane.jobs):
+                if id(job) in self._unjudged:  # sent, but its answer was lost to the interrupt
+                    job.unknown = True
+        self._cancel_waiting()
 
     def _dispatch(self, pool: ThreadPoolExecutor, in_flight: int) -> tuple[int, float]:
         """Start what may start now; return how many started and the seconds until more may."""
@@ -204,6 +233,7 @@ class Scheduler:
             self.calls += 1
             job.first_sent = job.first_sent if job.first_sent is not None else now
             job.sent_at = now
+            self._unjudged.add(id(job))
             pool.submit(self._call, lane, job)
             started += 1
         return started, wake
@@ -233,6 +263,7 @@ class Scheduler:
     # --- judging one answer ---
 
     def _judge(self, lane: _Lane, job: Job, value: Any, error: BaseException | None, now: float) -> None:
+        self._unjudged.discard(id(job))
         lane.busy = False
         job.last_done = now
         code = getattr(error, "code", None)
