@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from .credentials import Credentials
 from .errors import ApiError, ConfigurationError, TransportError, ValidationError, VpnRouteError, error_info
@@ -267,7 +268,11 @@ class VpcClient:
             response = session.request(prepared.method, prepared.url, headers=prepared.headers,
                                        data=prepared.body or None, timeout=self.timeout,
                                        stream=True, allow_redirects=False, verify=True)
-            body = _read_capped(response)
+            body = _read_capped(response, _read_timeout(self.timeout))
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise _transport("read timed out after the request was sent", exc, retryable=True, unknown=True) from exc
+        except urllib3.exceptions.HTTPError as exc:  # the body broke off (raw reads are not wrapped by requests)
+            raise _transport("connection dropped or reset", exc, retryable=True, unknown=True) from exc
         except requests.exceptions.SSLError as exc:
             raise _transport("TLS verification failed", exc, retryable=False, unknown=False) from exc
         except requests.exceptions.ConnectTimeout as exc:
@@ -319,19 +324,34 @@ def _transport(what: str, exc: Exception, *, retryable: bool, unknown: bool) -> 
     return err
 
 
-def _read_capped(response: requests.Response) -> bytes:
-    """The body, refusing anything over MAX_BODY_BYTES (no API answer is that large)."""
+def _read_timeout(timeout: float | tuple[float, float]) -> float:
+    return float(timeout[1] if isinstance(timeout, tuple) else timeout)
+
+
+def _read_capped(response: requests.Response, budget_s: float) -> bytes:
+    """The body, refusing anything over MAX_BODY_BYTES (no API answer is that large), and refusing a
+    body still arriving ``budget_s`` seconds after its headers: the read timeout bounds each wait
+    for a byte, so without this a server dribbling bytes could hold a call open for ever."""
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         response.close()
         raise _too_large(response.status_code)
+    deadline = time.monotonic() + budget_s
     chunks, size = [], 0
-    for chunk in response.iter_content(64 * 1024):
+    while chunk := response.raw.read1(64 * 1024, decode_content=True):  # returns as soon as bytes arrive
         size += len(chunk)
         if size > MAX_BODY_BYTES:
             response.close()
             raise _too_large(response.status_code)
         chunks.append(chunk)
+        if time.monotonic() > deadline:
+            response.close()
+            err = TransportError(f"HTTP {response.status_code}: read timed out: the body was still arriving "
+                                 f"{budget_s:g} s after the headers", unknown_outcome=True,
+                                 http_status=None)
+            err.retryable = True
+            raise err
+    response.close()  # the body is consumed: hands the connection back for keep-alive
     return b"".join(chunks)
 
 

@@ -46,6 +46,16 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def mask_userinfo(url: str) -> str:
+    """``https://user:pw@host`` -> ``https://***@host`` (for messages about a refused endpoint)."""
+    scheme, sep, rest = url.partition("://")
+    cut = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    host_part, tail = rest[:cut], rest[cut:]
+    if "@" in host_part:
+        host_part = "***@" + host_part.rpartition("@")[2]
+    return scheme + sep + host_part + tail if sep else url
+
+
 def check_endpoint(endpoint: str) -> str:
     """Normalise and vet an endpoint URL: HTTPS anywhere, plain HTTP only to loopback.
 
@@ -56,14 +66,22 @@ def check_endpoint(endpoint: str) -> str:
     if "://" not in text:
         text = "https://" + text
     parts = urlsplit(text)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        parts = parts._replace(netloc="")
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"endpoint {endpoint!r} is not an http(s) URL such as https://vpc.cn-hangzhou.aliyuncs.com")
+        raise ConfigurationError(f"endpoint {mask_userinfo(endpoint)!r} is not an http(s) URL such as "
+                                 "https://vpc.cn-hangzhou.aliyuncs.com")
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ConfigurationError(
-            f"endpoint {endpoint!r} uses plain HTTP to a remote host, which would expose the request; "
+            f"endpoint {mask_userinfo(endpoint)!r} uses plain HTTP to a remote host, which would expose the request; "
             "use https:// (plain http:// is allowed only to 127.0.0.1 or localhost, e.g. the sandbox)."
         )
-    if parts.path not in ("", "/") or parts.query:
+    if "@" in parts.netloc:  # user info would be sent as Basic auth and shown in every repr
+        raise ConfigurationError(f"endpoint {mask_userinfo(endpoint)!r} carries a user name or password; "
+                                 "give scheme://host[:port] only (credentials come from vw.Credentials).")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ConfigurationError(f"endpoint {endpoint!r} must be scheme://host[:port] with no path or query.")
     return f"{parts.scheme}://{parts.netloc}"
 
