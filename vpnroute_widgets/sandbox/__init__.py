@@ -28,7 +28,7 @@ from .app import RequestLog, SandboxApp
 from .backend import Backend
 from .faults import KINDS, FaultRule, FaultSet
 from .server import SandboxServer
-from .world import World, build_world
+from .world import AccessKey, World, build_world
 
 __all__ = ["KINDS", "FaultRule", "FaultSet", "RequestLog", "Sandbox"]
 
@@ -139,6 +139,28 @@ class Sandbox:
     def forbidden_credentials(self) -> Credentials:
         """A user without permission: every call gives ``Forbidden`` (403)."""
         return self._credentials("forbidden")
+
+    def add_credentials(self, access_key_id: str, access_key_secret: str, security_token: str | None = None, *,
+                        role: str = "owner") -> Credentials:
+        """Make this sandbox accept one more key pair (for example a test's sentinel); returns its Credentials.
+
+        The key acts for the demo account with ``role`` (``owner``, ``subuser`` or ``forbidden``).
+        With ``security_token`` it behaves like an STS key: every request must carry that token
+        (``MissingSecurityToken`` / ``InvalidSecurityToken.MismatchWithAccessKey`` otherwise).
+        Ids that look like real Alibaba Cloud keys (``LTAI...``) are refused: the sandbox never
+        accepts one. The key survives :meth:`reset`; nothing records or shows its secret or token.
+        """
+        if role not in ("owner", "subuser", "forbidden"):
+            raise ValueError(f"role must be 'owner', 'subuser' or 'forbidden', got {role!r}")
+        if not access_key_id or not access_key_secret:
+            raise ValueError("access_key_id and access_key_secret must not be empty")
+        if access_key_id.startswith("LTAI"):
+            raise ValueError("the sandbox never accepts an id shaped like a real AccessKeyId (LTAI...); "
+                             "choose another id")
+        account = self.world.key_for("owner").account_id
+        self.world.keys[access_key_id] = AccessKey(access_key_id, access_key_secret, account, role,
+                                                   security_token or None)
+        return Credentials(access_key_id, access_key_secret, security_token, source=f"sandbox (added, {role})")
 
     def _credentials(self, role: str) -> Credentials:
         key = self.world.key_for(role)

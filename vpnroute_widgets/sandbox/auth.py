@@ -182,6 +182,19 @@ def _verify_v3(call: Call, incoming: Incoming, key: AccessKey) -> None:
         raise SandboxError("SignatureDoesNotMatch", _NOT_MATCHED + string_to_sign)
 
 
+def _check_token(call: Call, incoming: Incoming, key: AccessKey) -> None:
+    """A key pair registered with an STS token works only with that token (never echoed back)."""
+    if key.security_token is None:
+        return
+    sent = incoming.header("x-acs-security-token") if call.version == "v3" else call.params.get("SecurityToken")
+    if not sent:
+        raise SandboxError("MissingSecurityToken", "This AccessKey pair is temporary (STS): the request must "
+                                                   "carry its SecurityToken.")
+    if not hmac.compare_digest(sent.encode(), key.security_token.encode()):
+        raise SandboxError("InvalidSecurityToken.MismatchWithAccessKey",
+                           "The SecurityToken does not belong to this AccessKeyId.")
+
+
 def v3_key_id(incoming: Incoming) -> str:
     """The AccessKeyId named in a V3 Authorization header ('' when unreadable)."""
     try:
@@ -198,6 +211,7 @@ def verify(call: Call, incoming: Incoming, keys: Mapping[str, AccessKey], clock:
         _verify_v3(call, incoming, key)
     else:
         _verify_v1(call, incoming, key)
+    _check_token(call, incoming, key)
     now = clock()
     _check_time(call.timestamp, now, "x-acs-date" if call.version == "v3" else "Timestamp")
     if not call.nonce:

@@ -37,9 +37,11 @@ class AccessKey:
     access_key_secret: str
     account_id: str
     role: str
+    security_token: str | None = None  # set: every request must carry this STS token
 
-    def __repr__(self) -> str:  # never show the secret
-        return f"AccessKey({self.access_key_id!r}, role={self.role!r})"
+    def __repr__(self) -> str:  # never show the secret or the token
+        sts = ", sts=True" if self.security_token else ""
+        return f"AccessKey({self.access_key_id!r}, role={self.role!r}{sts})"
 
 
 @dataclass(frozen=True)
