@@ -6,7 +6,7 @@ gives the same ids on every run and machine. Ids are shaped like real ones
 and pass the model's checkers. Keys are the sandbox's own (``sandbox-...``): they
 only ever work against the sandbox.
 
-The default world (documented in README_SANDBOX.md):
+The default world (documented in README.md, "The sandbox"):
 
 * cn-hangzhou: ``gateways`` healthy gateways (two IPsec connections each, for
   active/standby pairs), one gateway with a small route quota, one financially
