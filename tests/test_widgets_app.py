@@ -112,3 +112,28 @@ def test_in_a_real_kernel_the_submit_runs_on_the_kernel_loop(tmp_path):
     client.execute()
     out = "".join(o.get("text", "") for o in nb.cells[2].outputs)
     assert out.split() == ["RouteEntry", "10.30.0.0/24", "True", "1", "True", "True"], out
+
+
+def test_no_widget_method_shadows_an_ipywidgets_internal():
+    """A form method once named `_send` replaced ipywidgets' own, so no state change could sync."""
+    import ipywidgets
+
+    from vpnroute_widgets.widgets import App, BatchPanel, ConnectionPanel, LogView, RouteEntryForm
+
+    allowed = {"close", "__init__", "__repr__", "__doc__", "__module__", "__qualname__", "__annotations__",
+               "__firstlineno__", "__static_attributes__", "__dict__", "__weakref__"}
+    internals = set(dir(ipywidgets.Tab)) | set(dir(ipywidgets.VBox))
+    for cls in (App, BatchPanel, ConnectionPanel, LogView, RouteEntryForm):
+        own = {name for name, value in vars(cls).items() if callable(value) or isinstance(value, property)}
+        shadowed = (own & internals) - allowed
+        assert not shadowed, f"{cls.__name__} overrides ipywidgets internals: {sorted(shadowed)}"
+
+
+def test_every_part_syncs_a_state_change(tmp_path):
+    app = vw.app()
+    try:
+        for part in (app, app.connection, app.form, app.batch, app.log_view):
+            part.add_class("user-css")  # goes through Widget.send_state
+            assert "user-css" in part._dom_classes
+    finally:
+        app.close()

@@ -48,6 +48,7 @@ class App(widgets.Tab):
         self.log_view = LogView(log)
         super().__init__(children=[self.connection, self.form, self.batch, self.log_view], titles=TITLES,
                          selected_index=1, layout=widgets.Layout(width="100%"), **kwargs)
+        self.add_class("vw-app")  # a stable hook for browser tests and user CSS
         self.connection.on_change(self._on_connection)
         self._on_connection()
 

@@ -69,6 +69,7 @@ class BatchPanel(widgets.VBox):
         self._build()
         self._wire()
         super().__init__(children=self._layout(), layout=widgets.Layout(width="100%"), **kwargs)
+        self.add_class("vw-batch-panel")  # a stable hook for browser tests and user CSS
         self._sync()
 
     # --- building ---

@@ -76,6 +76,7 @@ class ConnectionPanel(widgets.VBox):
         self._wire()
         super().__init__(children=[self.mode_choice, self.binder_note, self.identity, self.sandbox_box,
                                    self.cloud_box], layout=widgets.Layout(width="100%"), **kwargs)
+        self.add_class("vw-connection-panel")  # a stable hook for browser tests and user CSS
         self._show_mode()
 
     # --- building -----------------------------------------------------------------------

@@ -94,6 +94,7 @@ class RouteEntryForm(widgets.VBox):
                                      disabled=True, tooltip="Send CreateVpnRouteEntry")
         self.status = widgets.HTML()
         self.result = widgets.HTML()
+        self.result.add_class("vw-result-card")
         self.preview = widgets.HTML()
         self.code_choice = widgets.ToggleButtons(options=list(EXPORTERS), description="Export as",
                                                  style={"description_width": "initial", "button_width": "auto"})
@@ -106,6 +107,7 @@ class RouteEntryForm(widgets.VBox):
         self._in_flight = False
         self._wire()
         super().__init__(children=self._layout(), layout=widgets.Layout(width="100%"), **kwargs)
+        self.add_class("vw-route-form")  # a stable hook for browser tests and user CSS
         self.validate()
 
     # --- building -----------------------------------------------------------------------
@@ -291,7 +293,7 @@ class RouteEntryForm(widgets.VBox):
         self._in_flight = True
         self._sync_submit()
         self.status.value = message("Sending…", "info")
-        self._runner.start(self._send(client, request))
+        self._runner.start(self._send_request(client, request))
 
     def _refuse(self, err: VpnRouteError) -> None:
         """Show and log a submit that was refused before anything was sent."""
@@ -308,7 +310,7 @@ class RouteEntryForm(widgets.VBox):
                                                 error_code=getattr(err, "code", type(err).__name__),
                                                 error_message=str(err)))
 
-    async def _send(self, client, request: RouteEntryRequest) -> None:
+    async def _send_request(self, client, request: RouteEntryRequest) -> None:
         """Run the blocking call in an executor; tick the elapsed time; show the answer on this loop."""
         loop = asyncio.get_running_loop()
         started = time.monotonic()

@@ -143,6 +143,7 @@ class LogView(widgets.VBox):
         self._tails.add(log.records() if len(log) else ())
         self._wire()
         super().__init__(children=self._layout(), layout=widgets.Layout(width="100%"), **kwargs)
+        self.add_class("vw-log-view")  # a stable hook for browser tests and user CSS
         self.refresh()
 
     def _layout(self) -> list[widgets.Widget]:
