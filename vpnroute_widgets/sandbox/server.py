@@ -10,6 +10,7 @@ becomes ``InternalError`` 500 in the API's format, never a traceback or an HTML 
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import struct
 import threading
@@ -26,8 +27,9 @@ __all__ = ["SandboxServer"]
 
 _LOG = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
-_CODES = {400: "BadRequest", 404: "NotFound", 405: "MethodNotAllowed", 413: "RequestEntityTooLarge",
-          414: "RequestURITooLong", 431: "RequestHeaderFieldsTooLarge", 501: "UnsupportedHTTPMethod"}
+_CODES = {400: "BadRequest", 404: "NotFound", 405: "MethodNotAllowed", 411: "LengthRequired",
+          413: "RequestEntityTooLarge", 414: "RequestURITooLong", 431: "RequestHeaderFieldsTooLarge",
+          501: "UnsupportedHTTPMethod", 505: "HTTPVersionNotSupported"}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -97,7 +99,9 @@ class _Handler(BaseHTTPRequestHandler):
         """Protocol-level errors (bad request line, unsupported method) in the API's JSON error format."""
         self.close_connection = True
         request_id = wire.new_request_id()
-        body = wire.error_body(_CODES.get(code, "InternalError"), message or HTTPStatus(code).phrase, request_id,
+        phrase = HTTPStatus(code).phrase if code in HTTPStatus._value2member_map_ else "Bad Request"
+        name = _CODES.get(code) or re.sub(r"[^A-Za-z]", "", phrase.title())  # never InternalError: nothing broke
+        body = wire.error_body(name, message or phrase, request_id,
                                "127.0.0.1", "JSON")
         try:
             self.wfile.write(self._head(code, wire.CONTENT_TYPES["JSON"], len(body), request_id) + body)
