@@ -45,7 +45,8 @@ HEADER_VALUES = st.one_of(TOKEN, st.sampled_from([
     "ACS3-HMAC-SHA256", "application/x-www-form-urlencoded", "text/xml", "chunked", "-1", "99999999999",
     "2024-01-01T00:00:00Z", "CreateVpnRouteEntry", "2016-04-28"]))
 BODIES = st.one_of(st.binary(max_size=200), st.sampled_from([
-    b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><x>&b;</x>',
+    b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+    b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><x>&b;</x>',
     b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>',
     b"Action=CreateVpnRouteEntry&RouteDest=10.0.0.0/24&AccessKeyId=sandbox-demo-x&Signature=x",
     b'{"rules": [{"kind": "drop"}]}', b"{" * 50]))
@@ -55,7 +56,8 @@ def raw_exchange(endpoint: str, method: str, target: str, headers: list[tuple[st
     host, port = endpoint.split("//")[1].rsplit(":", 1)
     lines = [f"{method} {target} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
     lines += [f"{name}: {value}" for name, value in headers if name != "Content-Length"]
-    if not any(name == "Content-Length" for name, _ in headers) and not any(n == "Transfer-Encoding" for n, _ in headers):
+    names = {name for name, _ in headers}
+    if "Content-Length" not in names and "Transfer-Encoding" not in names:
         lines.append(f"Content-Length: {len(body)}")
     else:
         lines += [f"{name}: {value}" for name, value in headers if name == "Content-Length"]
