@@ -373,3 +373,18 @@ def test_client_imports_neither_pandas_nor_ipywidgets():
             "print('pandas' in sys.modules, 'ipywidgets' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_an_unreadable_success_answer_is_a_recorded_transport_error(stub):
+    records: list[dict] = []
+    stub.script(reply(200, '{"RequestId": "R-BAD", "Weight": "heavy", "RouteDest": "10.0.0.0/24"}'))
+    with pytest.raises(vw.TransportError) as caught:
+        make_client(stub, on_call=records.append).create_vpn_route_entry(request())
+    assert caught.value.unknown_outcome and "Weight" in str(caught.value)
+    assert [r["outcome"] for r in records] == ["error"] and records[0]["error_code"] == "TransportError"
+
+
+def test_low_level_call_refuses_parameters_that_cannot_be_sent(stub):
+    with pytest.raises(vw.ValidationError) as caught:
+        make_client(stub).call("CreateVpnRouteEntry", {"RegionId": "cn-hangzhou", "Description": "bad \ud800"})
+    assert caught.value.field == "Description" and stub.requests == []

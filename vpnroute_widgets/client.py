@@ -144,7 +144,7 @@ class VpcClient:
         if request.client_token is None:
             request = request.with_client_token(str(uuid.uuid4()))
         data = self.call(CREATE, request.to_params(), context=context)
-        return RouteEntry.from_api(data)
+        return RouteEntry.from_api(data)  # checked readable by call()
 
     def describe_vpn_route_entries(self, region_id: str, vpn_gateway_id: str, *,
                                    route_entry_type: str | None = None) -> list[RouteEntry]:
@@ -159,7 +159,7 @@ class VpcClient:
         for page in range(1, 10_000):
             data = self.call(DESCRIBE, {**params, "PageNumber": str(page)})
             items = list_items(data, "VpnRouteEntries", "VpnRouteEntry")
-            entries += [RouteEntry.from_api(item, request_id=data.get("RequestId")) for item in items]
+            entries += [_entry_from(item, 200, 1, request_id=data.get("RequestId")) for item in items]
             total = int(data.get("TotalCount") or 0)
             if not items or len(entries) >= total:
                 return entries
@@ -190,11 +190,14 @@ class VpcClient:
     def call(self, action: str, params: Mapping[str, str], *,
              context: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Sign, send, retry and parse one logical call; record its outcome. Returns the body as a dict."""
+        _check_params(params)
         endpoint = self._endpoint_for(params.get("RegionId"))
         started = self._clock()
         attempts = 0
         try:
             data, status, attempts = self._attempt_loop(action, params, endpoint)
+            if action == CREATE:
+                _entry_from(data, status, attempts)  # an unreadable answer is an error of this call
         except VpnRouteError as err:
             attempts = getattr(err, "attempts", attempts) or 1
             self._record(action, params, endpoint, started, attempts, context, error=err)
@@ -311,6 +314,32 @@ class VpcClient:
             self.log.append(record)
         if self.on_call is not None:
             self.on_call(record)
+
+
+def _check_params(params: Mapping[str, Any]) -> None:
+    """Every parameter must be text that can travel as UTF-8 (the typed operations check far more)."""
+    for name, value in params.items():
+        if not isinstance(value, str):
+            raise ValidationError(name, f"must be text on the wire, got {type(value).__name__}.", value=value)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError(name, "contains characters that cannot be sent (unpaired surrogates).",
+                                  value=value) from None
+
+
+def _entry_from(data: Mapping[str, Any], status: int, attempts: int, request_id: str | None = None) -> RouteEntry:
+    """A RouteEntry from an answer; an unreadable one is a TransportError, never a ValidationError.
+
+    The request did reach the service, so the outcome is unknown: a retry must reuse the ClientToken.
+    """
+    try:
+        return RouteEntry.from_api(data, request_id=request_id)
+    except ValidationError as exc:
+        err = TransportError(f"HTTP {status}: the answer could not be read ({exc})", http_status=status,
+                             unknown_outcome=True)
+        err.attempts = attempts
+        raise err from exc
 
 
 def _valid_timeout(timeout: object) -> bool:
