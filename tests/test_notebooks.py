@@ -34,6 +34,7 @@ ALL_NOTEBOOKS = [*EXECUTED[:4], "05_real_account.ipynb", "app.ipynb"]
 WITH_WIDGETS = {"01_quickstart.ipynb", "02_batch_from_csv.ipynb", "app.ipynb"}
 SENTINEL_KEY_ID = "LTAI5tSENTINELKEYID0000"
 SENTINEL_SECRET = "sentinel-SECRET-must-never-be-saved-7f3a9c"  # noqa: S105 - a marker, not a credential
+SENTINEL_TOKEN = "sentinel-STS-token-must-never-be-saved-4b1d"  # noqa: S105
 KERNEL_NAME = "vpnroute-under-test"
 CELL_TIMEOUT = 300  # seconds per cell: a shared 2-core machine; the slowest cell applies a 50-row batch
 
@@ -89,6 +90,7 @@ def kernel_env(base: Path, python: str) -> dict[str, str]:
     env["PATH"] = f"{Path(python).parent}{os.pathsep}{env.get('PATH', '')}"
     env["ALIBABA_CLOUD_ACCESS_KEY_ID"] = SENTINEL_KEY_ID
     env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] = SENTINEL_SECRET
+    env["ALIBABA_CLOUD_SECURITY_TOKEN"] = SENTINEL_TOKEN
     env["HTTP_PROXY"] = env["HTTPS_PROXY"] = env["http_proxy"] = env["https_proxy"] = "http://127.0.0.1:9"
     env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
     env["PYTHONUNBUFFERED"] = "1"
@@ -119,7 +121,7 @@ def run_notebook(python: str, workdir: Path, name: str, scratch: Path) -> tuple[
 
 def assert_no_secret(name: str, executed: dict, probe: dict, workdir: Path) -> None:
     """No secret in the executed notebook JSON (outputs and widget state), nor in reports it wrote."""
-    secrets = {SENTINEL_SECRET, *probe["secrets"]}
+    secrets = {SENTINEL_SECRET, SENTINEL_TOKEN, *probe["secrets"]}
     text = json.dumps(executed)
     for secret in secrets:
         assert secret not in text, f"{name}: a secret ({secret[:4]}...) is in the executed notebook"
