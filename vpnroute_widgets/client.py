@@ -27,13 +27,16 @@ from .errors import ApiError, ConfigurationError, TransportError, ValidationErro
 from .model import RouteEntry, RouteEntryRequest, check_region_id, check_vpn_gateway_id
 from .records import record_from_request
 from .transport import (
-    MAX_BODY_BYTES,
     PreparedCall,
     check_endpoint,
     default_endpoint,
     list_items,
     parse_response,
     prepare_call,
+    read_capped,
+    read_timeout,
+    retry_after_seconds,
+    transport_error,
 )
 
 __all__ = ["VpcClient"]
@@ -271,22 +274,22 @@ class VpcClient:
             response = session.request(prepared.method, prepared.url, headers=prepared.headers,
                                        data=prepared.body or None, timeout=self.timeout,
                                        stream=True, allow_redirects=False, verify=True)
-            body = _read_capped(response, _read_timeout(self.timeout))
+            body = read_capped(response, read_timeout(self.timeout))
         except urllib3.exceptions.ReadTimeoutError as exc:
-            raise _transport("read timed out after the request was sent", exc, retryable=True, unknown=True) from exc
+            raise transport_error("read timed out after sending", exc, retryable=True, unknown=True) from exc
         except urllib3.exceptions.HTTPError as exc:  # the body broke off (raw reads are not wrapped by requests)
-            raise _transport("connection dropped or reset", exc, retryable=True, unknown=True) from exc
+            raise transport_error("connection dropped or reset", exc, retryable=True, unknown=True) from exc
         except requests.exceptions.SSLError as exc:
-            raise _transport("TLS verification failed", exc, retryable=False, unknown=False) from exc
+            raise transport_error("TLS verification failed", exc, retryable=False, unknown=False) from exc
         except requests.exceptions.ConnectTimeout as exc:
-            raise _transport("connect timed out", exc, retryable=True, unknown=False) from exc
+            raise transport_error("connect timed out", exc, retryable=True, unknown=False) from exc
         except requests.exceptions.ReadTimeout as exc:
-            raise _transport("read timed out after the request was sent", exc, retryable=True, unknown=True) from exc
+            raise transport_error("read timed out after sending", exc, retryable=True, unknown=True) from exc
         except requests.exceptions.RequestException as exc:
             refused = "NewConnectionError" in repr(exc) or "Connection refused" in str(exc)
             what = "connection refused" if refused else "connection dropped or reset"
-            raise _transport(what, exc, retryable=True, unknown=not refused) from exc
-        return response.status_code, body, _retry_after(response.headers)
+            raise transport_error(what, exc, retryable=True, unknown=not refused) from exc
+        return response.status_code, body, retry_after_seconds(response.headers)
 
     def _record(self, action, params, endpoint, started, attempts, context, *, data=None, status=None,
                 error: VpnRouteError | None = None) -> None:
@@ -345,59 +348,3 @@ def _entry_from(data: Mapping[str, Any], status: int, attempts: int, request_id:
 def _valid_timeout(timeout: object) -> bool:
     parts = timeout if isinstance(timeout, tuple) and len(timeout) == 2 else (timeout,)
     return all(isinstance(p, int | float) and not isinstance(p, bool) and p > 0 for p in parts)
-
-
-def _transport(what: str, exc: Exception, *, retryable: bool, unknown: bool) -> TransportError:
-    err = TransportError(f"{what}: {exc.__class__.__name__}", unknown_outcome=unknown)
-    err.retryable = retryable
-    return err
-
-
-def _read_timeout(timeout: float | tuple[float, float]) -> float:
-    return float(timeout[1] if isinstance(timeout, tuple) else timeout)
-
-
-def _read_capped(response: requests.Response, budget_s: float) -> bytes:
-    """The body, refusing anything over MAX_BODY_BYTES (no API answer is that large), and refusing a
-    body still arriving ``budget_s`` seconds after its headers: the read timeout bounds each wait
-    for a byte, so without this a server dribbling bytes could hold a call open for ever."""
-    declared = response.headers.get("Content-Length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        response.close()
-        raise _too_large(response.status_code)
-    deadline = time.monotonic() + budget_s
-    chunks, size = [], 0
-    while chunk := response.raw.read1(64 * 1024, decode_content=True):  # returns as soon as bytes arrive
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            response.close()
-            raise _too_large(response.status_code)
-        chunks.append(chunk)
-        if time.monotonic() > deadline:
-            response.close()
-            err = TransportError(f"HTTP {response.status_code}: read timed out: the body was still arriving "
-                                 f"{budget_s:g} s after the headers", unknown_outcome=True,
-                                 http_status=None)
-            err.retryable = True
-            raise err
-    response.close()  # the body is consumed: hands the connection back for keep-alive
-    return b"".join(chunks)
-
-
-def _too_large(status: int) -> TransportError:
-    err = TransportError(f"HTTP {status}: response body larger than {MAX_BODY_BYTES} bytes refused",
-                         http_status=status)
-    err.retryable = False
-    return err
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait from ``x-acs-retry-after`` (milliseconds) or ``Retry-After`` (seconds)."""
-    for name, scale in (("x-acs-retry-after", 0.001), ("Retry-After", 1.0)):
-        value = headers.get(name)
-        if value:
-            try:
-                return max(0.0, float(value) * scale)
-            except ValueError:
-                continue
-    return None

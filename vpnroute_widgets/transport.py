@@ -10,11 +10,13 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+import requests
 import xmltodict
 
 from . import signing
@@ -267,3 +269,61 @@ def list_items(data: Mapping[str, Any], outer: str, inner: str) -> list[dict[str
         items = [items]
     return [item for item in items if isinstance(item, dict)]
 
+
+# --- reading answers (requests responses) ---------------------------------------------
+
+
+def transport_error(what: str, exc: Exception, *, retryable: bool, unknown: bool) -> TransportError:
+    err = TransportError(f"{what}: {exc.__class__.__name__}", unknown_outcome=unknown)
+    err.retryable = retryable
+    return err
+
+
+def read_timeout(timeout: float | tuple[float, float]) -> float:
+    return float(timeout[1] if isinstance(timeout, tuple) else timeout)
+
+
+def read_capped(response: requests.Response, budget_s: float) -> bytes:
+    """The body, refusing anything over MAX_BODY_BYTES (no API answer is that large), and refusing a
+    body still arriving ``budget_s`` seconds after its headers: the read timeout bounds each wait
+    for a byte, so without this a server dribbling bytes could hold a call open for ever."""
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        response.close()
+        raise too_large_error(response.status_code)
+    deadline = time.monotonic() + budget_s
+    chunks, size = [], 0
+    while chunk := response.raw.read1(64 * 1024, decode_content=True):  # returns as soon as bytes arrive
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            response.close()
+            raise too_large_error(response.status_code)
+        chunks.append(chunk)
+        if time.monotonic() > deadline:
+            response.close()
+            err = TransportError(f"HTTP {response.status_code}: read timed out: the body was still arriving "
+                                 f"{budget_s:g} s after the headers", unknown_outcome=True,
+                                 http_status=None)
+            err.retryable = True
+            raise err
+    response.close()  # the body is consumed: hands the connection back for keep-alive
+    return b"".join(chunks)
+
+
+def too_large_error(status: int) -> TransportError:
+    err = TransportError(f"HTTP {status}: response body larger than {MAX_BODY_BYTES} bytes refused",
+                         http_status=status)
+    err.retryable = False
+    return err
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from ``x-acs-retry-after`` (milliseconds) or ``Retry-After`` (seconds)."""
+    for name, scale in (("x-acs-retry-after", 0.001), ("Retry-After", 1.0)):
+        value = headers.get(name)
+        if value:
+            try:
+                return max(0.0, float(value) * scale)
+            except ValueError:
+                continue
+    return None
