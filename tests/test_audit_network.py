@@ -251,13 +251,13 @@ def test_a_body_dribbled_byte_by_byte_cannot_hold_a_call_open(stub):
 def spy_timeouts(monkeypatch):
     """Every HTTP request made through requests, with the timeout it was given (the request still goes out)."""
     seen: list[tuple[str, object]] = []
-    real = requests.Session.request
+    real = requests.Session.send  # every request goes through send(), whether or not via request()
 
-    def request(self, method, url, *args, **kwargs):
-        seen.append((url.split("?")[0], kwargs.get("timeout")))
-        return real(self, method, url, *args, **kwargs)
+    def send(self, prepared, **kwargs):
+        seen.append((prepared.url.split("?")[0], kwargs.get("timeout")))
+        return real(self, prepared, **kwargs)
 
-    monkeypatch.setattr(requests.Session, "request", request)
+    monkeypatch.setattr(requests.Session, "send", send)
     return seen
 
 

@@ -144,9 +144,9 @@ class VpcClient:
         """Create a route; a ClientToken is generated when the request has none and reused on retries."""
         if not isinstance(request, RouteEntryRequest):
             request = RouteEntryRequest.from_params(request)
-        if request.client_token is None:
-            request = request.with_client_token(str(uuid.uuid4()))
-        data = self.call(CREATE, request.to_params(), context=context)
+        params = request.to_params()
+        params.setdefault("ClientToken", str(uuid.uuid4()))  # valid by construction: no second validation
+        data = self.call(CREATE, params, context=context)
         return RouteEntry.from_api(data)  # checked readable by call()
 
     def describe_vpn_route_entries(self, region_id: str, vpn_gateway_id: str, *,
@@ -271,9 +271,11 @@ class VpcClient:
         """One HTTP exchange; transport failures become TransportError (``retryable`` set)."""
         session = self._session_for_thread()
         try:
-            response = session.request(prepared.method, prepared.url, headers=prepared.headers,
-                                       data=prepared.body or None, timeout=self.timeout,
-                                       stream=True, allow_redirects=False, verify=True)
+            request = requests.PreparedRequest()  # no session merging: headers, auth and proxies are explicit
+            request.prepare(method=prepared.method, url=prepared.url, headers=prepared.headers,
+                            data=prepared.body or None)
+            response = session.send(request, timeout=self.timeout, stream=True, allow_redirects=False,
+                                    verify=True, proxies={})
             body = read_capped(response, read_timeout(self.timeout))
         except urllib3.exceptions.ReadTimeoutError as exc:
             raise transport_error("read timed out after sending", exc, retryable=True, unknown=True) from exc
