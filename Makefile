@@ -13,7 +13,8 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install $(PIP_QUIET) -e '.[test,lab]' 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/python -m pip install $(PIP_QUIET) -e '.[test,lab]' > $(VENV)/pip.log 2>&1 \
+		|| (grep -v "^WARNING: Location" $(VENV)/pip.log; exit 1)
 	$(BIN)/python -c "import vpnroute_widgets, ipywidgets, pandas, jupyterlab, pytest"
 	rm -f $(VENV)/.installed-* && touch $@
 
@@ -27,6 +28,7 @@ lab: $(STAMP)
 		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: $(STAMP)
+	$(BIN)/ruff check vpnroute_widgets tests notebooks/make_notebooks.py docs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
@@ -36,7 +38,7 @@ fuzz: $(STAMP)  ## the long generated-input run: 10,000 examples per target
 	VW_HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -k fuzz $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check vpnroute_widgets tests
+	$(BIN)/ruff check vpnroute_widgets tests notebooks/make_notebooks.py docs
 
 bench: $(STAMP)
 	for f in tests/benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
