@@ -108,6 +108,9 @@ def test_clear_empties_log_and_view(log, tmp_path):
     view = LogView(log, export_dir=tmp_path)
     view.export_csv()
     view.clear_button.click()
+    assert len(log) == 5 and "Click again to clear 5 records" == view.clear_button.description
+    view.clear_button.click()
+    assert view.clear_button.description == "Clear"
     assert len(log) == 0 and "0 records" in view.counts.value and view.download.value == ""
     assert view.code_filter.options == (ALL,)
     assert view.visible_records() == []

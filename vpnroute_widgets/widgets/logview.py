@@ -36,6 +36,7 @@ SHOWN_COLUMNS = ("timestamp", "outcome", "error_code", "http_status", "route_des
                  "vpn_gateway_id", "region_id", "operation", "request_id", "latency_ms")
 MAX_ROWS = 500
 OUTCOME_ROLE = {"ok": "ok", "error": "error", "exists": "info", "skipped": "muted", "cancelled": "warn"}
+CONFIRM_S = 10.0  # a second click on Clear within this many seconds confirms
 
 
 def _cell(column: str, value: Any) -> str:
@@ -134,6 +135,7 @@ class LogView(widgets.VBox):
         self.export_button = widgets.Button(description="Export CSV", icon="download")
         self.clear_button = widgets.Button(description="Clear", icon="trash", button_style="warning",
                                            tooltip="Forget every record of the log")
+        self._clear_armed_at: float | None = None
         self._tails = _Tails(MAX_ROWS)
         self._loop = active_loop()
         self._last_render = 0.0
@@ -157,7 +159,7 @@ class LogView(widgets.VBox):
             control.observe(lambda _change: self.refresh(), names="value")
         self.refresh_button.on_click(lambda _b: self.refresh())
         self.export_button.on_click(lambda _b: self.export_csv())
-        self.clear_button.on_click(lambda _b: self.clear())
+        self.clear_button.on_click(self._on_clear_click)
 
     # --- change notification (any thread) ---
 
@@ -237,8 +239,25 @@ class LogView(widgets.VBox):
                 f'style="color:var(--jp-content-link-color);margin-right:8px">Download {esc(target.name)}</a>'
                 f"{where}")
 
+    def _on_clear_click(self, _button: Any = None) -> None:
+        """Clear asks first: the log may be the only record of what was changed.
+
+        The first click arms the button (it then names how many records would go); a second
+        click within CONFIRM_S clears. Export first to keep a report.
+        """
+        now = time.monotonic()
+        if self._clear_armed_at is not None and now - self._clear_armed_at <= CONFIRM_S:
+            self.clear()
+            return
+        self._clear_armed_at = now
+        self.clear_button.description = f"Click again to clear {len(self.response_log)} records"
+        self.clear_button.button_style = "danger"
+
     def clear(self) -> None:
         """Empty the log (and the download link, which pointed at the old records)."""
+        self._clear_armed_at = None
+        self.clear_button.description = "Clear"
+        self.clear_button.button_style = "warning"
         self.response_log.clear()
         self.download.value = ""
         self.refresh()
