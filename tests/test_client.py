@@ -388,3 +388,8 @@ def test_low_level_call_refuses_parameters_that_cannot_be_sent(stub):
     with pytest.raises(vw.ValidationError) as caught:
         make_client(stub).call("CreateVpnRouteEntry", {"RegionId": "cn-hangzhou", "Description": "bad \ud800"})
     assert caught.value.field == "Description" and stub.requests == []
+
+
+def test_xml_with_v3_is_refused_instead_of_silently_answered_in_json():
+    with pytest.raises(vw.ConfigurationError, match="signature_version='v1'"):
+        VpcClient(vw.Credentials("id", "secret"), region_id="cn-hangzhou", format="XML")

@@ -100,12 +100,15 @@ class VpcClient:
         if not _valid_timeout(timeout):
             raise ConfigurationError(f"timeout must be seconds > 0 or a (connect, read) pair, got {timeout!r}; "
                                      "every request needs a timeout.")
+        if version == "v3" and fmt == "XML":
+            raise ConfigurationError("format='XML' needs signature_version='v1': V3 requests are always "
+                                     "answered in JSON.")
         if int(max_attempts) < 1:
             raise ConfigurationError("max_attempts must be at least 1.")
         self.credentials = credentials
         self.region_id = check_region_id(region_id) if region_id else None
         self.endpoint = check_endpoint(endpoint) if endpoint else None
-        self.format = "JSON" if version == "v3" else fmt  # V3 answers JSON
+        self.format = fmt
         self.signature_version = version
         self.timeout = timeout
         self.max_attempts = int(max_attempts)

@@ -40,33 +40,31 @@ _NEEDS_PREFIX = (*FORMULA_TRIGGERS, ESCAPE)
 _PREFIXED = frozenset(_NEEDS_PREFIX)
 
 
+def _rewrite_text_cells(frame: pd.DataFrame, starts: tuple[str, ...] | str,
+                        rewrite: Callable[[pd.Series], pd.Series]) -> pd.DataFrame:
+    """A shallow copy of ``frame`` whose text cells starting with ``starts`` are replaced by ``rewrite``."""
+    copy = frame.copy(deep=False)
+    for column in TEXT_COLUMNS:
+        if column not in copy.columns:
+            continue
+        cells = copy[column]
+        hit = cells.str.startswith(starts).fillna(False).astype(bool)
+        if hit.any():
+            copy[column] = cells.mask(hit, rewrite(cells))
+    return copy
+
+
 def escape_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` (say ``log.errors()``) whose text cells cannot run as formulas.
 
     For exporting a frame of your own with ``.to_csv``; :meth:`ResponseLog.to_csv` does this itself.
     """
-    escaped = frame.copy(deep=False)
-    for column in TEXT_COLUMNS:
-        if column not in escaped.columns:
-            continue
-        cells = escaped[column]
-        hit = cells.str.startswith(_NEEDS_PREFIX).fillna(False).astype(bool)
-        if hit.any():
-            escaped[column] = cells.mask(hit, ESCAPE + cells)
-    return escaped
+    return _rewrite_text_cells(frame, _NEEDS_PREFIX, lambda cells: ESCAPE + cells)
 
 
 def unescape_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """Undo :func:`escape_cells`: drop one leading ``'`` from every text cell that has one."""
-    plain = frame.copy(deep=False)
-    for column in TEXT_COLUMNS:
-        if column not in plain.columns:
-            continue
-        cells = plain[column]
-        hit = cells.str.startswith(ESCAPE).fillna(False).astype(bool)
-        if hit.any():
-            plain[column] = cells.mask(hit, cells.str.slice(1))
-    return plain
+    return _rewrite_text_cells(frame, ESCAPE, lambda cells: cells.str.slice(1))
 
 
 def _escaped_text(values: tuple) -> np.ndarray:

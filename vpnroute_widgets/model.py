@@ -223,7 +223,6 @@ CHECKERS = {
     "Description": check_description,
 }
 _ATTR_TO_NAME = {doc.attr: doc.name for doc in REQUEST_FIELDS}
-_NAME_TO_ATTR = {doc.name: doc.attr for doc in REQUEST_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -319,13 +318,3 @@ class RouteEntry:
             description=text("Description"),
             route_entry_type=text("RouteEntryType"),
         )
-
-
-def api_name(attr: str) -> str:
-    """``route_dest`` -> ``RouteDest``."""
-    return _ATTR_TO_NAME[attr]
-
-
-def attr_name(name: str) -> str:
-    """``RouteDest`` -> ``route_dest``."""
-    return _NAME_TO_ATTR[name]
