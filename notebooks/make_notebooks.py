@@ -672,7 +672,7 @@ len(again.records())
 A filtered export is plain pandas; `escape_cells` applies the same formula protection:
 """),
     code("""
-from vpnroute_widgets.log_csv import escape_cells
+from vpnroute_widgets.log.report import escape_cells
 
 escape_cells(log.errors()).to_csv("reports/errors_only.csv", index=False)
 pd.read_csv("reports/errors_only.csv")[["route_dest", "error_code"]]

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import vpnroute_widgets as vw
 from vpnroute_widgets.batch import PLAN_COLUMNS
-from vpnroute_widgets.log_csv import ESCAPE, FORMULA_TRIGGERS
+from vpnroute_widgets.log.report import ESCAPE, FORMULA_TRIGGERS
 
 NUMERIC_PLAN = ("row", "weight")
 NASTY = [f"{t}cmd|' /C calc'!A0" for t in FORMULA_TRIGGERS] + ["=HYPERLINK(\"http://e\",\"x\")", "@SUM(1+1)",

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import vpnroute_widgets as vw
 from vpnroute_widgets.batch import STATUSES, BatchInputError
-from vpnroute_widgets.batch_input import FIELDS
+from vpnroute_widgets.batch.reader import FIELDS
 
 HEADERS = [*FIELDS, "route_dest", "ROUTE DEST", "next hop", "Colour", "", "AccessKeySecret", "weight"]
 CELL = st.one_of(

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import vpnroute_widgets as vw
 from vpnroute_widgets.sandbox.backend import SandboxError
-from vpnroute_widgets.transport import prepare_call
+from vpnroute_widgets.wire import prepare_call
 
 FIELDS = {"RegionId": "region_id", "VpnGatewayId": "vpn_gateway_id", "RouteDest": "route_dest",
           "NextHop": "next_hop", "Weight": "weight", "PublishVpc": "publish_vpc", "ClientToken": "client_token",

@@ -11,7 +11,7 @@ import pytest
 import vpnroute_widgets as vw
 from vpnroute_widgets.batch import plan_batch
 from vpnroute_widgets.log import ResponseLog
-from vpnroute_widgets.records import COLUMNS
+from vpnroute_widgets.log.records import COLUMNS
 
 SANDBOX_OPTIONS = dict(seed=3, gateways=4, configuring_s=0.02)
 
@@ -201,7 +201,7 @@ def test_report_round_trips_and_resume_of_a_clean_report_sends_nothing(sb, clien
 
 
 def test_default_rate_is_the_quota_for_the_cloud_and_fast_for_the_sandbox(sb, client):
-    from vpnroute_widgets.batch_apply import DEFAULT_RATE, SANDBOX_RATE, default_rate
+    from vpnroute_widgets.batch.apply import DEFAULT_RATE, SANDBOX_RATE, default_rate
 
     assert default_rate(client) == SANDBOX_RATE
     assert default_rate(vw.VpcClient(sb.credentials)) == DEFAULT_RATE == 1.0

@@ -13,7 +13,7 @@ import pytest
 
 import vpnroute_widgets as vw
 from vpnroute_widgets.log import DTYPES, LogChange, RecordError, ResponseLog
-from vpnroute_widgets.records import COLUMNS, record_from_request
+from vpnroute_widgets.log.records import COLUMNS, record_from_request
 
 EXPECTED_DTYPES = {
     "timestamp": "datetime64[us, UTC]", "weight": "Int64", "http_status": "Int64", "create_time": "Int64",
@@ -339,5 +339,5 @@ def test_a_failing_subscriber_does_not_break_append(caplog):
 
 
 def test_records_module_stays_free_of_pandas():
-    code = "import sys, vpnroute_widgets.records; assert 'pandas' not in sys.modules"
+    code = "import sys, vpnroute_widgets.log.records; assert 'pandas' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -17,7 +17,7 @@ from stub_server import StubServer, drop, reply
 
 import vpnroute_widgets as vw
 from vpnroute_widgets.log import DTYPES, ResponseLog
-from vpnroute_widgets.records import COLUMNS
+from vpnroute_widgets.log.records import COLUMNS
 
 DATA = Path(__file__).parent / "data"
 SENTINEL_SECRET = "SENTINEL-log-secret-9d2e71"

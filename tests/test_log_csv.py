@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vpnroute_widgets.log import INT_COLUMNS, TEXT_COLUMNS, RecordError, ResponseLog
-from vpnroute_widgets.log_csv import FORMULA_TRIGGERS
-from vpnroute_widgets.records import COLUMNS, OUTCOMES
+from vpnroute_widgets.log.records import COLUMNS, OUTCOMES
+from vpnroute_widgets.log.report import FORMULA_TRIGGERS
 
 
 def cells(text: str) -> list[dict[str, str]]:
@@ -225,7 +225,7 @@ def test_large_report_round_trip_through_a_file(tmp_path):
 
 
 def test_a_filtered_frame_can_be_exported_safely_with_escape_cells():
-    from vpnroute_widgets.log_csv import escape_cells, unescape_cells
+    from vpnroute_widgets.log.report import escape_cells, unescape_cells
 
     log = ResponseLog([full_record(description="@SUM(A1)"), full_record(outcome="ok", description="-ok")])
     errors = log.errors()

@@ -11,7 +11,7 @@ import requests
 
 import vpnroute_widgets as vw
 from vpnroute_widgets.sandbox import KINDS
-from vpnroute_widgets.transport import prepare_call
+from vpnroute_widgets.wire import prepare_call
 
 
 def signed(sb, action, params, *, version="v3", fmt="JSON"):

@@ -14,7 +14,7 @@ import requests
 
 import vpnroute_widgets as vw
 from vpnroute_widgets import signing
-from vpnroute_widgets.transport import prepare_call
+from vpnroute_widgets.wire import prepare_call
 
 UUID_UPPER = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$")
 

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
+from vpnroute_widgets.batch.scheduler import Job, Scheduler, TokenBucket
 from vpnroute_widgets.errors import ApiError, TransportError
-from vpnroute_widgets.scheduler import Job, Scheduler, TokenBucket
 
 
 class Gateway:

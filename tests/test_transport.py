@@ -9,7 +9,7 @@ import pytest
 
 import vpnroute_widgets as vw
 from vpnroute_widgets import signing
-from vpnroute_widgets.transport import check_endpoint, list_items, parse_response, prepare_call
+from vpnroute_widgets.wire import check_endpoint, list_items, parse_response, prepare_call
 
 SECRET = "SENTINEL-transport-secret"
 TOKEN = "SENTINEL-transport-token"

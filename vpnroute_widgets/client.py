@@ -11,35 +11,26 @@ This module imports neither pandas nor ipywidgets.
 
 from __future__ import annotations
 
+import dataclasses
 import random
-import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-import urllib3
 
 from .credentials import Credentials
-from .errors import ApiError, ConfigurationError, TransportError, ValidationError, VpnRouteError, error_info
+from .errors import ApiError, ConfigurationError, TransportError, ValidationError, VpnRouteError, describe_error
+from .log.records import record_from_request
 from .model import RouteEntry, RouteEntryRequest, check_region_id, check_vpn_gateway_id
-from .records import record_from_request
-from .transport import (
-    PreparedCall,
-    check_endpoint,
-    default_endpoint,
-    list_items,
-    parse_response,
-    prepare_call,
-    read_capped,
-    read_timeout,
-    retry_after_seconds,
-    transport_error,
-)
+from .retry import RetryPolicy
+from .transport import HttpTransport, Timeout, Transport
+from .wire import PreparedCall, check_endpoint, default_endpoint, list_items, parse_response, prepare_call
 
-__all__ = ["VpcClient"]
+__all__ = ["ClientConfig", "VpcClient"]
 
 CREATE = "CreateVpnRouteEntry"
 DESCRIBE = "DescribeVpnRouteEntries"
@@ -58,70 +49,98 @@ def _new_nonce() -> str:
     return uuid.uuid4().hex
 
 
-class VpcClient:
-    """Create, list and delete VPN destination routes.
+@dataclass(frozen=True)
+class ClientConfig:
+    """Every setting of a :class:`VpcClient`, checked once. ``dataclasses.replace`` makes a variant.
 
-    ``endpoint`` None means ``https://vpc.<region>.aliyuncs.com`` for the request's region;
-    an explicit endpoint must be ``https://`` (or ``http://`` to 127.0.0.1/localhost, for
-    the sandbox). ``timeout`` is (connect, read) seconds. ``max_attempts`` counts the
-    first try. ``sleep``, ``clock`` and ``rng`` are injectable so tests need no waiting.
-    ``retry_configuring=False`` hands ``VpnGateway.Configuring`` straight back to the
-    caller (the batch scheduler paces gateways itself).
+    ``endpoint`` None means ``https://vpc.<region>.aliyuncs.com`` for the request's region; an
+    explicit endpoint must be ``https://`` (or ``http://`` to 127.0.0.1/localhost, for the
+    sandbox). ``timeout`` is seconds or (connect, read) seconds. ``retry`` is the one
+    :class:`~vpnroute_widgets.retry.RetryPolicy`. ``transport`` sends (default: real HTTP
+    through ``requests``). ``sleep``, ``clock`` and ``rng`` are injectable so tests need no waiting.
     """
 
-    def __init__(
-        self,
-        credentials: Credentials,
-        *,
-        region_id: str | None = None,
-        endpoint: str | None = None,
-        format: str = "JSON",  # noqa: A002 - the API's own parameter name
-        signature_version: str = "v3",
-        timeout: float | tuple[float, float] = (5, 10),
-        max_attempts: int = 4,
-        session: requests.Session | None = None,
-        log: Any = None,
-        on_call: Callable[[dict[str, Any]], None] | None = None,
-        backoff_base: float = 0.2,
-        backoff_max: float = 5.0,
-        retry_configuring: bool = True,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        rng: random.Random | None = None,
-    ):
-        if not isinstance(credentials, Credentials):
+    credentials: Credentials
+    region_id: str | None = None
+    endpoint: str | None = None
+    format: str = "JSON"
+    signature_version: str = "v3"
+    timeout: Timeout = (5, 10)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    transport: Transport | None = None
+    log: Any = None
+    on_call: Callable[[dict[str, Any]], None] | None = None
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    rng: random.Random = field(default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.credentials, Credentials):
             raise ConfigurationError("credentials must be a vw.Credentials (or use vw.Credentials.resolve()).")
-        fmt = str(format).upper()
+        fmt = str(self.format).upper()
         if fmt not in ("JSON", "XML"):
-            raise ConfigurationError(f"format must be 'JSON' or 'XML', got {format!r}.")
-        version = str(signature_version).lower()
+            raise ConfigurationError(f"format must be 'JSON' or 'XML', got {self.format!r}.")
+        version = str(self.signature_version).lower()
         if version not in ("v1", "v3"):
-            raise ConfigurationError(f"signature_version must be 'v1' or 'v3', got {signature_version!r}.")
-        if not _valid_timeout(timeout):
-            raise ConfigurationError(f"timeout must be seconds > 0 or a (connect, read) pair, got {timeout!r}; "
+            raise ConfigurationError(f"signature_version must be 'v1' or 'v3', got {self.signature_version!r}.")
+        if not _valid_timeout(self.timeout):
+            raise ConfigurationError(f"timeout must be seconds > 0 or a (connect, read) pair, got {self.timeout!r}; "
                                      "every request needs a timeout.")
         if version == "v3" and fmt == "XML":
             raise ConfigurationError("format='XML' needs signature_version='v1': V3 requests are always "
                                      "answered in JSON.")
-        if int(max_attempts) < 1:
-            raise ConfigurationError("max_attempts must be at least 1.")
-        self.credentials = credentials
-        self.region_id = check_region_id(region_id) if region_id else None
-        self.endpoint = check_endpoint(endpoint) if endpoint else None
-        self.format = fmt
-        self.signature_version = version
-        self.timeout = timeout
-        self.max_attempts = int(max_attempts)
-        self.log = log
-        self.on_call = on_call
-        self.backoff_base = backoff_base
-        self.backoff_max = backoff_max
-        self.retry_configuring = retry_configuring
-        self._session = session
-        self._local = threading.local()
-        self._sleep = sleep
-        self._clock = clock
-        self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        object.__setattr__(self, "format", fmt)
+        object.__setattr__(self, "signature_version", version)
+        object.__setattr__(self, "region_id", check_region_id(self.region_id) if self.region_id else None)
+        object.__setattr__(self, "endpoint", check_endpoint(self.endpoint) if self.endpoint else None)
+        if self.transport is None:
+            object.__setattr__(self, "transport", HttpTransport())
+
+
+class VpcClient:
+    """Create, list, change and delete VPN destination routes; read gateways and connections.
+
+    Keyword arguments are the fields of :class:`ClientConfig`, plus shorthands for the retry
+    policy (``max_attempts``, which counts the first try, ``backoff_base``, ``backoff_max``, and
+    ``retry_configuring=False``, which hands ``VpnGateway.Configuring`` straight back to the
+    caller: the batch scheduler paces gateways itself) and ``session`` (a ``requests.Session``
+    for the default HTTP transport).
+    """
+
+    def __init__(self, credentials: Credentials, *, session: requests.Session | None = None,
+                 max_attempts: int | None = None, backoff_base: float | None = None,
+                 backoff_max: float | None = None, retry_configuring: bool | None = None, **settings: Any):
+        retry = settings.pop("retry", None) or RetryPolicy()
+        shorthands = {"max_attempts": max_attempts, "backoff_base": backoff_base, "backoff_max": backoff_max,
+                      "retry_busy": retry_configuring}
+        try:
+            retry = dataclasses.replace(retry, **{k: v for k, v in shorthands.items() if v is not None})
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
+        if session is not None and settings.get("transport") is None:
+            settings["transport"] = HttpTransport(session)
+        if settings.get("rng") is None:
+            settings.pop("rng", None)
+        self.config = ClientConfig(credentials, retry=retry, **settings)
+
+    @classmethod
+    def from_config(cls, config: ClientConfig) -> VpcClient:
+        """A client with exactly these settings."""
+        client = cls.__new__(cls)
+        client.config = config
+        return client
+
+    # the settings people read most, by name
+    credentials = property(lambda self: self.config.credentials)
+    region_id = property(lambda self: self.config.region_id)
+    endpoint = property(lambda self: self.config.endpoint)
+    format = property(lambda self: self.config.format)  # noqa: A003 - the API's own parameter name
+    signature_version = property(lambda self: self.config.signature_version)
+    timeout = property(lambda self: self.config.timeout)
+    log = property(lambda self: self.config.log)
+    on_call = property(lambda self: self.config.on_call)
+    max_attempts = property(lambda self: self.config.retry.max_attempts)
+    retry_configuring = property(lambda self: self.config.retry.retry_busy)
 
     def __repr__(self) -> str:
         where = self.endpoint or "https://vpc.<region>.aliyuncs.com"
@@ -129,16 +148,20 @@ class VpcClient:
                 f"format={self.format!r}, signature_version={self.signature_version!r})")
 
     def clone(self, **overrides: Any) -> VpcClient:
-        """A client with the same settings but ``overrides`` (for example ``log=None``)."""
-        settings = {
-            "region_id": self.region_id, "endpoint": self.endpoint, "format": self.format,
-            "signature_version": self.signature_version, "timeout": self.timeout,
-            "max_attempts": self.max_attempts, "session": self._session, "log": self.log,
-            "on_call": self.on_call, "backoff_base": self.backoff_base, "backoff_max": self.backoff_max,
-            "retry_configuring": self.retry_configuring, "sleep": self._sleep, "clock": self._clock,
-        }
-        settings.update(overrides)
-        return VpcClient(self.credentials, **settings)
+        """A client with the same settings but ``overrides`` (config fields or retry shorthands).
+
+        Everything not named is kept, the transport, the clock and the random generator included.
+        """
+        retry_names = {"max_attempts": "max_attempts", "backoff_base": "backoff_base",
+                       "backoff_max": "backoff_max", "retry_configuring": "retry_busy"}
+        retry_changes = {retry_names[k]: overrides.pop(k) for k in list(overrides) if k in retry_names}
+        if "session" in overrides:
+            overrides["transport"] = HttpTransport(overrides.pop("session"))
+        try:
+            retry = dataclasses.replace(overrides.pop("retry", self.config.retry), **retry_changes)
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
+        return VpcClient.from_config(dataclasses.replace(self.config, retry=retry, **overrides))
 
     # --- operations ---------------------------------------------------------------------
 
@@ -198,55 +221,40 @@ class VpcClient:
         """Sign, send, retry and parse one logical call; record its outcome. Returns the body as a dict."""
         _check_params(params)
         endpoint = self._endpoint_for(params.get("RegionId"))
-        started = self._clock()
-        attempts = 0
+        started = self.config.clock()
         try:
             data, status, attempts = self._attempt_loop(action, params, endpoint)
             if action == CREATE:
                 _entry_from(data, status, attempts)  # an unreadable answer is an error of this call
         except VpnRouteError as err:
-            attempts = getattr(err, "attempts", attempts) or 1
-            self._record(action, params, endpoint, started, attempts, context, error=err)
+            self._record(action, params, endpoint, started, getattr(err, "attempts", 1), context, error=err)
             raise
         self._record(action, params, endpoint, started, attempts, context, data=data, status=status)
         return data
 
     def _attempt_loop(self, action, params, endpoint) -> tuple[dict[str, Any], int, int]:
+        config = self.config
         outcome_unknown = False
-        for attempt in range(1, self.max_attempts + 1):
+        for attempt in range(1, config.retry.max_attempts + 1):
             prepared = self._prepare(action, params, params.get("RegionId"), endpoint=endpoint,
                                      nonce=_new_nonce(), timestamp=_utc_timestamp())
+            retry_after = None
             try:
-                status, body, retry_after = self._send(prepared)
-                return parse_response(status, body, self.format), status, attempt
+                answer = config.transport.send(prepared, config.timeout, attempt)
+                retry_after = answer.retry_after
+                data = parse_response(answer.status, answer.body, config.format, attempt=attempt)
+                return data, answer.status, attempt
             except ApiError as err:
-                err.attempts = attempt
                 if action == DELETE and outcome_unknown and err.code == _ROUTE_GONE:
-                    return {"RequestId": err.request_id, "AlreadyGone": True}, err.http_status, attempt
-                if attempt == self.max_attempts or not self._should_retry(err):
+                    return {"RequestId": err.request_id, "AlreadyGone": True}, err.http_status or 200, attempt
+                if not config.retry.should_retry(err, attempt):
                     raise
-                delay = self._backoff(attempt, retry_after)
             except TransportError as err:
-                err.attempts = attempt
                 outcome_unknown = outcome_unknown or err.unknown_outcome
-                if attempt == self.max_attempts or not getattr(err, "retryable", True):
+                if not config.retry.should_retry(err, attempt):
                     raise
-                delay = self._backoff(attempt, None)
-            self._sleep(delay)
+            config.sleep(config.retry.backoff(attempt, config.rng, retry_after))
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _should_retry(self, err: ApiError) -> bool:
-        if err.code == _CONFIGURING:
-            return self.retry_configuring
-        return err.retryable
-
-    def _backoff(self, attempt: int, retry_after: float | None) -> float:
-        """Exponential backoff with full jitter; a server's retry-after hint wins when larger."""
-        ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
-        delay = ceiling / 2 + self._rng.random() * ceiling / 2
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, self.backoff_max * 4))
-        return delay
 
     def _endpoint_for(self, region_id: str | None) -> str:
         if self.endpoint:
@@ -261,47 +269,13 @@ class VpcClient:
         return prepare_call(action, params, self.credentials, endpoint, version=self.signature_version,
                             fmt=self.format, nonce=nonce, timestamp=timestamp)
 
-    def _session_for_thread(self) -> requests.Session:
-        if self._session is not None:
-            return self._session
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-            session.trust_env = False  # no proxies or netrc surprises: endpoints are explicit
-        return session
-
-    def _send(self, prepared: PreparedCall) -> tuple[int, bytes, float | None]:
-        """One HTTP exchange; transport failures become TransportError (``retryable`` set)."""
-        session = self._session_for_thread()
-        try:
-            request = requests.PreparedRequest()  # no session merging: headers, auth and proxies are explicit
-            request.prepare(method=prepared.method, url=prepared.url, headers=prepared.headers,
-                            data=prepared.body or None)
-            response = session.send(request, timeout=self.timeout, stream=True, allow_redirects=False,
-                                    verify=True, proxies={})
-            body = read_capped(response, read_timeout(self.timeout))
-        except urllib3.exceptions.ReadTimeoutError as exc:
-            raise transport_error("read timed out after sending", exc, retryable=True, unknown=True) from exc
-        except urllib3.exceptions.HTTPError as exc:  # the body broke off (raw reads are not wrapped by requests)
-            raise transport_error("connection dropped or reset", exc, retryable=True, unknown=True) from exc
-        except requests.exceptions.SSLError as exc:
-            raise transport_error("TLS verification failed", exc, retryable=False, unknown=False) from exc
-        except requests.exceptions.ConnectTimeout as exc:
-            raise transport_error("connect timed out", exc, retryable=True, unknown=False) from exc
-        except requests.exceptions.ReadTimeout as exc:
-            raise transport_error("read timed out after sending", exc, retryable=True, unknown=True) from exc
-        except requests.exceptions.RequestException as exc:
-            refused = "NewConnectionError" in repr(exc) or "Connection refused" in str(exc)
-            what = "connection refused" if refused else "connection dropped or reset"
-            raise transport_error(what, exc, retryable=True, unknown=not refused) from exc
-        return response.status_code, body, retry_after_seconds(response.headers)
-
     def _record(self, action, params, endpoint, started, attempts, context, *, data=None, status=None,
                 error: VpnRouteError | None = None) -> None:
-        if self.log is None and self.on_call is None:
+        log, on_call = self.config.log, self.config.on_call
+        if log is None and on_call is None:
             return
         fields: dict[str, Any] = {
-            "latency_ms": round((self._clock() - started) * 1000, 3),
+            "latency_ms": round((self.config.clock() - started) * 1000, 3),
             "attempts": attempts,
             "endpoint": urlsplit(endpoint).netloc,
         }
@@ -312,16 +286,12 @@ class VpcClient:
                 fields.update(state=entry.state, create_time=entry.create_time,
                               vpn_instance_id=entry.vpn_instance_id)
         else:
-            code = getattr(error, "code", type(error).__name__)
-            fields.update(outcome="error", error_code=code, error_message=str(error),
-                          http_status=getattr(error, "http_status", None),
-                          request_id=getattr(error, "request_id", None),
-                          remedy=error_info(code, getattr(error, "http_status", None)).remedy)
+            fields.update(describe_error(error).record_fields())
         record = record_from_request(action, params, **fields, **(context or {}))
-        if self.log is not None:
-            self.log.append(record)
-        if self.on_call is not None:
-            self.on_call(record)
+        if log is not None:
+            log.append(record)
+        if on_call is not None:
+            on_call(record)
 
 
 def _check_params(params: Mapping[str, Any]) -> None:
@@ -344,10 +314,8 @@ def _entry_from(data: Mapping[str, Any], status: int, attempts: int, request_id:
     try:
         return RouteEntry.from_api(data, request_id=request_id)
     except ValidationError as exc:
-        err = TransportError(f"HTTP {status}: the answer could not be read ({exc})", http_status=status,
-                             unknown_outcome=True)
-        err.attempts = attempts
-        raise err from exc
+        raise TransportError(f"HTTP {status}: the answer could not be read ({exc})", http_status=status,
+                             unknown_outcome=True, attempts=attempts) from exc
 
 
 def _valid_timeout(timeout: object) -> bool:

@@ -24,16 +24,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .error_codes import CATALOGUE
+from .reference import CATALOGUE
 
 __all__ = [
     "ApiError",
+    "ErrorDescription",
     "ConfigurationError",
     "CredentialsError",
     "ErrorInfo",
     "TransportError",
     "ValidationError",
     "VpnRouteError",
+    "describe_error",
     "error_info",
     "known_codes",
 ]
@@ -75,7 +77,12 @@ class TransportError(VpnRouteError):
     ``unknown_outcome`` is true when the request may have reached the service before the
     failure (a read timeout, a connection dropped after sending): a create may or may not
     have happened, so it must be retried with the same ClientToken, never a new one.
+    ``retryable`` is false for failures a retry cannot mend (TLS verification, a body over
+    the size cap); ``attempts`` counts the attempts made when the error was final.
     """
+
+    code = "TransportError"
+    request_id = None
 
     def __init__(
         self,
@@ -84,14 +91,16 @@ class TransportError(VpnRouteError):
         unknown_outcome: bool = False,
         http_status: int | None = None,
         endpoint: str | None = None,
+        retryable: bool = True,
+        attempts: int = 1,
     ):
         super().__init__(message)
         self.message = message
         self.unknown_outcome = unknown_outcome
         self.http_status = http_status
         self.endpoint = endpoint
-        self.code = "TransportError"
-        self.request_id = None
+        self.retryable = retryable
+        self.attempts = attempts
 
 
 class ApiError(VpnRouteError):
@@ -111,8 +120,10 @@ class ApiError(VpnRouteError):
         host_id: str | None = None,
         recommend: str | None = None,
         body: str | None = None,
+        attempts: int = 1,
     ):
         self.code = code
+        self.attempts = attempts
         self.message = message
         self.http_status = http_status
         self.request_id = request_id
@@ -142,6 +153,7 @@ class ApiError(VpnRouteError):
             "host_id": self.host_id,
             "recommend": self.recommend,
             "body": self.body,
+            "attempts": self.attempts,
         }
         return (_rebuild_api_error, (self.code, self.message, kwargs))
 
@@ -182,6 +194,39 @@ def error_info(code: str | None, http_status: int | None = None) -> ErrorInfo:
         "Read the message and the Recommend link; retry only if the message says the condition is temporary.",
         throttled or server_side,
     )
+
+
+@dataclass(frozen=True)
+class ErrorDescription:
+    """Everything a person or a report needs about one failure, from :func:`describe_error`."""
+
+    code: str
+    http_status: int | None
+    message: str
+    meaning: str
+    remedy: str
+    retryable: bool
+    request_id: str | None = None
+
+    def record_fields(self) -> dict[str, object]:
+        """The columns of a log record for this failure (``outcome`` is "error")."""
+        return {"outcome": "error", "error_code": self.code, "error_message": self.message,
+                "http_status": self.http_status, "request_id": self.request_id, "remedy": self.remedy}
+
+
+def describe_error(error: BaseException) -> ErrorDescription:
+    """The one description of an error: code, HTTP status, message, meaning, remedy, retry safety.
+
+    Client records, batch records and the widgets' result cards all use it, so a failure reads
+    the same everywhere. Any exception is accepted; one from outside the toolkit is described
+    by its type name.
+    """
+    code = getattr(error, "code", None) or type(error).__name__
+    status = getattr(error, "http_status", None)
+    info = error_info(code, status)
+    retryable = bool(getattr(error, "retryable", info.retryable))
+    return ErrorDescription(code=str(code), http_status=status, message=str(error), meaning=info.meaning,
+                            remedy=info.remedy, retryable=retryable, request_id=getattr(error, "request_id", None))
 
 
 def known_codes(documented_only: bool = False) -> list[str]:

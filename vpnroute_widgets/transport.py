@@ -1,320 +1,58 @@
-"""Turn API parameters into signed HTTP requests, and HTTP responses into data or errors.
+"""Sending one signed call: the seam between the client and the network.
 
-Everything here is deterministic given its inputs (nonce and timestamp are passed in),
-so the client's retry loop stays small and the preview a form shows is exactly what
-would be sent, with the secrets masked.
+A transport is anything with ``send(call, timeout, attempt) -> Answer``; it raises
+:class:`~vpnroute_widgets.errors.TransportError` when no usable answer came back, with
+``retryable`` and ``unknown_outcome`` said by the kind of failure (never guessed from the
+text of an exception). Two ship here:
+
+* :class:`HttpTransport`: ``requests``, one session per thread, no proxies or netrc, TLS
+  verified, no redirects, a timeout on every request, bodies capped at :data:`MAX_BODY_BYTES`
+  and bounded in time (a body dribbled byte by byte cannot hold a call open).
+* :class:`InProcessTransport`: hands the call to a function (for example the sandbox's
+  ``SandboxApp.handle``), no sockets; for tests that want to be fast and need no server.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import json
-import re
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import requests
-import xmltodict
+import urllib3
 
-from . import signing
-from .credentials import Credentials, mask_key_id
-from .errors import ApiError, ConfigurationError, TransportError
-from .reference import API_VERSION
+from .errors import TransportError
+from .wire import PreparedCall
 
-__all__ = ["PreparedCall", "check_endpoint", "default_endpoint", "parse_response", "prepare_call"]
+__all__ = ["MAX_BODY_BYTES", "Answer", "HttpTransport", "InProcessTransport", "Timeout", "Transport",
+           "read_timeout", "retry_after_seconds"]
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
-_EXCERPT = 200
-_LIST_KEYS = ("VpnRouteEntry",)
-_MASK = "******"
-_LOOPBACK_NAMES = {"localhost"}
-_DECLARATION_RE = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
-
-
-def default_endpoint(region_id: str) -> str:
-    """``https://vpc.<region>.aliyuncs.com``, the public endpoint of every region."""
-    return f"https://vpc.{region_id}.aliyuncs.com"
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def mask_userinfo(url: str) -> str:
-    """``https://user:pw@host`` -> ``https://***@host`` (for messages about a refused endpoint)."""
-    scheme, sep, rest = url.partition("://")
-    cut = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
-    host_part, tail = rest[:cut], rest[cut:]
-    if "@" in host_part:
-        host_part = "***@" + host_part.rpartition("@")[2]
-    return scheme + sep + host_part + tail if sep else url
-
-
-def check_endpoint(endpoint: str) -> str:
-    """Normalise and vet an endpoint URL: HTTPS anywhere, plain HTTP only to loopback.
-
-    A bare host (``vpc.cn-hangzhou.aliyuncs.com``) gets ``https://``. Raises
-    ConfigurationError for anything else, naming the fix.
-    """
-    text = endpoint.strip().rstrip("/")
-    if "://" not in text:
-        text = "https://" + text
-    parts = urlsplit(text)
-    try:
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
-    except ValueError:
-        parts = parts._replace(netloc="")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError(f"endpoint {mask_userinfo(endpoint)!r} is not an http(s) URL such as "
-                                 "https://vpc.cn-hangzhou.aliyuncs.com")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ConfigurationError(
-            f"endpoint {mask_userinfo(endpoint)!r} uses plain HTTP to a remote host, which would expose the request; "
-            "use https:// (plain http:// is allowed only to 127.0.0.1 or localhost, e.g. the sandbox)."
-        )
-    if "@" in parts.netloc:  # user info would be sent as Basic auth and shown in every repr
-        raise ConfigurationError(f"endpoint {mask_userinfo(endpoint)!r} carries a user name or password; "
-                                 "give scheme://host[:port] only (credentials come from vw.Credentials).")
-    if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise ConfigurationError(f"endpoint {endpoint!r} must be scheme://host[:port] with no path or query.")
-    return f"{parts.scheme}://{parts.netloc}"
+Timeout = float | tuple[float, float]
 
 
 @dataclass(frozen=True)
-class PreparedCall:
-    """One signed attempt: what goes on the wire. ``preview()`` is the shareable view."""
+class Answer:
+    """What came back: the HTTP status, the body, and the server's retry-after hint in seconds (if any)."""
 
-    method: str
-    url: str
-    headers: dict[str, str]
-    body: bytes = b""
-    params: dict[str, str] = field(default_factory=dict)
-
-    def preview(self) -> dict[str, Any]:
-        """The request with AccessKeyId masked and Signature, tokens and Authorization hidden."""
-        return {
-            "method": self.method,
-            "url": _masked_query(self.url),
-            "headers": {k: _masked_header(k, v) for k, v in self.headers.items()},
-            "body": _masked_query("?" + self.body.decode())[1:] if self.body else "",
-        }
+    status: int
+    body: bytes
+    retry_after: float | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
-def _masked_value(name: str, value: str) -> str:
-    lowered = name.lower()
-    if lowered in ("accesskeyid",):
-        return mask_key_id(value)
-    if lowered in ("signature", "securitytoken"):
-        return _MASK
-    return value
+class Transport(Protocol):
+    """Sends one prepared call; raises TransportError when no usable answer came back."""
+
+    def send(self, call: PreparedCall, timeout: Timeout, attempt: int) -> Answer: ...
 
 
-def _masked_query(url: str) -> str:
-    """A URL (or ``?``-prefixed form body) with the key id masked and secrets replaced."""
-    base, _, query = url.partition("?")
-    if not query:
-        return url
-    shown = []
-    for pair in query.split("&"):
-        name, _, value = pair.partition("=")
-        shown.append(f"{name}={_masked_value(name, value)}")
-    return base + "?" + "&".join(shown)
-
-
-def _masked_header(name: str, value: str) -> str:
-    lowered = name.lower()
-    if lowered == "authorization":
-        key_id = value.split("Credential=", 1)[-1].split(",", 1)[0]
-        return f"{signing.V3_ALGORITHM} Credential={mask_key_id(key_id)},SignedHeaders=...,Signature={_MASK}"
-    if lowered == "x-acs-security-token":
-        return _MASK
-    return value
-
-
-def prepare_call(
-    action: str,
-    params: Mapping[str, str],
-    credentials: Credentials,
-    endpoint: str,
-    *,
-    version: str,
-    fmt: str,
-    nonce: str,
-    timestamp: str,
-) -> PreparedCall:
-    """Sign one attempt with ``version`` "v1" or "v3"; every attempt needs a fresh nonce and timestamp."""
-    if version == "v1":
-        return _prepare_v1(action, params, credentials, endpoint, fmt, nonce, timestamp)
-    return _prepare_v3(action, params, credentials, endpoint, fmt, nonce, timestamp)
-
-
-def _prepare_v1(action, params, credentials, endpoint, fmt, nonce, timestamp) -> PreparedCall:
-    query = dict(params)
-    query.update({
-        "Action": action,
-        "Format": fmt,
-        "Version": API_VERSION,
-        "AccessKeyId": credentials.access_key_id,
-        "SignatureMethod": "HMAC-SHA1",
-        "SignatureVersion": "1.0",
-        "SignatureNonce": nonce,
-        "Timestamp": timestamp,
-    })
-    if credentials.security_token:
-        query["SecurityToken"] = credentials.security_token
-    query["Signature"] = signing.sign_v1("POST", query, credentials.access_key_secret)
-    # Everything travels in a form body, not the URL: URLs end up in debug logs and proxies,
-    # and a V1 URL would carry the signature and the STS token.
-    body = f"{signing.v1_canonical_query(query)}&Signature={signing.percent_encode(query['Signature'])}"
-    headers = {"Accept": "application/json" if fmt == "JSON" else "application/xml",
-               "Content-Type": "application/x-www-form-urlencoded"}
-    return PreparedCall("POST", f"{endpoint}/", headers, body.encode(), params=dict(params))
-
-
-def _prepare_v3(action, params, credentials, endpoint, fmt, nonce, timestamp) -> PreparedCall:
-    host = urlsplit(endpoint).netloc
-    headers = {
-        "host": host,
-        "x-acs-action": action,
-        "x-acs-version": API_VERSION,
-        "x-acs-date": timestamp,
-        "x-acs-signature-nonce": nonce,
-        "x-acs-content-sha256": signing.EMPTY_BODY_SHA256,
-    }
-    if credentials.security_token:
-        headers["x-acs-security-token"] = credentials.security_token
-    signature, names = signing.sign_v3("POST", "/", params, headers, headers.keys(), credentials.access_key_secret)
-    headers["Authorization"] = signing.v3_authorization(credentials.access_key_id, names, signature)
-    headers["Accept"] = "application/json"
-    del headers["host"]  # requests sets Host from the URL: identical value
-    query = signing.v3_canonical_query(params)
-    url = f"{endpoint}/?{query}" if query else f"{endpoint}/"
-    return PreparedCall("POST", url, headers, params=dict(params))
-
-
-# --- responses ------------------------------------------------------------------------
-
-
-def _excerpt(body: bytes) -> str:
-    text = body[:_EXCERPT].decode("utf-8", errors="replace")
-    return " ".join(text.split())
-
-
-def _parse_json(body: bytes) -> dict[str, Any] | None:
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _parse_xml(body: bytes) -> dict[str, Any] | None:
-    if _DECLARATION_RE.search(body):
-        return None  # entity declarations are never part of an API answer: refuse, never expand
-    try:
-        doc = xmltodict.parse(body, force_list=_LIST_KEYS, disable_entities=True)
-    except Exception:  # expat raises several types; any failure means "not XML"
-        return None
-    if not isinstance(doc, dict) or len(doc) != 1:
-        return None
-    root, content = next(iter(doc.items()))
-    content = content if isinstance(content, dict) else {}
-    return {"__root__": root, **content}
-
-
-def parse_response(status: int, body: bytes, fmt: str) -> dict[str, Any]:
-    """The body as a dict, or raise ApiError (error body) / TransportError (unusable body).
-
-    JSON and XML give the same keys; XML's text values are converted later by the model.
-    """
-    data = _parse_json(body) if body[:1] in (b"{", b"[") else _parse_xml(body) if body[:1] == b"<" else None
-    if data is None:
-        data = _parse_json(body) or _parse_xml(body.lstrip())
-    if data is None:
-        kind = "empty" if not body else "not JSON or XML"
-        raise TransportError(
-            f"HTTP {status}: the response body is {kind} (excerpt: {_excerpt(body)!r})",
-            http_status=status, unknown_outcome=status >= 500,
-        )
-    root = data.pop("__root__", None)
-    if "Code" in data and (status >= 400 or root == "Error" or "Message" in data):
-        raise ApiError(
-            str(data.get("Code")), str(data.get("Message") or ""), http_status=status,
-            request_id=_opt(data.get("RequestId")), host_id=_opt(data.get("HostId")),
-            recommend=_opt(data.get("Recommend")), body=body.decode("utf-8", errors="replace")[:4096],
-        )
-    if status >= 400:
-        raise TransportError(f"HTTP {status} without an error code (excerpt: {_excerpt(body)!r})",
-                             http_status=status, unknown_outcome=status >= 500)
-    return data
-
-
-def _opt(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)
-
-
-def list_items(data: Mapping[str, Any], outer: str, inner: str) -> list[dict[str, Any]]:
-    """``data[outer][inner]`` as a list, whether JSON or XML gave it (absent or empty: [])."""
-    container = data.get(outer) or {}
-    items = container.get(inner, []) if isinstance(container, dict) else []
-    if isinstance(items, dict):
-        items = [items]
-    return [item for item in items if isinstance(item, dict)]
-
-
-# --- reading answers (requests responses) ---------------------------------------------
-
-
-def transport_error(what: str, exc: Exception, *, retryable: bool, unknown: bool) -> TransportError:
-    err = TransportError(f"{what}: {exc.__class__.__name__}", unknown_outcome=unknown)
-    err.retryable = retryable
-    return err
-
-
-def read_timeout(timeout: float | tuple[float, float]) -> float:
+def read_timeout(timeout: Timeout) -> float:
+    """The read part of a timeout given as seconds or a (connect, read) pair."""
     return float(timeout[1] if isinstance(timeout, tuple) else timeout)
-
-
-def read_capped(response: requests.Response, budget_s: float) -> bytes:
-    """The body, refusing anything over MAX_BODY_BYTES (no API answer is that large), and refusing a
-    body still arriving ``budget_s`` seconds after its headers: the read timeout bounds each wait
-    for a byte, so without this a server dribbling bytes could hold a call open for ever."""
-    declared = response.headers.get("Content-Length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        response.close()
-        raise too_large_error(response.status_code)
-    deadline = time.monotonic() + budget_s
-    chunks, size = [], 0
-    while chunk := response.raw.read1(64 * 1024, decode_content=True):  # returns as soon as bytes arrive
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            response.close()
-            raise too_large_error(response.status_code)
-        chunks.append(chunk)
-        if time.monotonic() > deadline:
-            response.close()
-            err = TransportError(f"HTTP {response.status_code}: read timed out: the body was still arriving "
-                                 f"{budget_s:g} s after the headers", unknown_outcome=True,
-                                 http_status=None)
-            err.retryable = True
-            raise err
-    response.close()  # the body is consumed: hands the connection back for keep-alive
-    return b"".join(chunks)
-
-
-def too_large_error(status: int) -> TransportError:
-    err = TransportError(f"HTTP {status}: response body larger than {MAX_BODY_BYTES} bytes refused",
-                         http_status=status)
-    err.retryable = False
-    return err
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
@@ -327,3 +65,117 @@ def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
             except ValueError:
                 continue
     return None
+
+
+def _failure(what: str, exc: BaseException, attempt: int, *, retryable: bool, unknown: bool) -> TransportError:
+    return TransportError(f"{what}: {exc.__class__.__name__}", unknown_outcome=unknown, retryable=retryable,
+                          attempts=attempt)
+
+
+def _too_large(status: int, attempt: int) -> TransportError:
+    return TransportError(f"HTTP {status}: response body larger than {MAX_BODY_BYTES} bytes refused",
+                          http_status=status, retryable=False, attempts=attempt)
+
+
+def _refused(exc: requests.exceptions.ConnectionError) -> bool:
+    """True when the connection was never made (nothing was sent), known by the exception's type."""
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # MaxRetryError wraps the cause
+    return isinstance(reason, urllib3.exceptions.NewConnectionError | ConnectionRefusedError)
+
+
+def read_capped(response: requests.Response, budget_s: float, attempt: int = 1) -> bytes:
+    """The body, refusing anything over MAX_BODY_BYTES (no API answer is that large), and refusing a
+    body still arriving ``budget_s`` seconds after its headers: the read timeout bounds each wait
+    for a byte, so without this a server dribbling bytes could hold a call open for ever."""
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        response.close()
+        raise _too_large(response.status_code, attempt)
+    deadline = time.monotonic() + budget_s
+    chunks, size = [], 0
+    while chunk := response.raw.read1(64 * 1024, decode_content=True):  # returns as soon as bytes arrive
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            response.close()
+            raise _too_large(response.status_code, attempt)
+        chunks.append(chunk)
+        if time.monotonic() > deadline:
+            response.close()
+            raise TransportError(f"HTTP {response.status_code}: read timed out: the body was still arriving "
+                                 f"{budget_s:g} s after the headers", unknown_outcome=True, attempts=attempt)
+    response.close()  # the body is consumed: hands the connection back for keep-alive
+    return b"".join(chunks)
+
+
+class HttpTransport:
+    """Real HTTP with ``requests``: one session per thread (or the one given), nothing implicit."""
+
+    def __init__(self, session: requests.Session | None = None):
+        self._session = session
+        self._local = threading.local()
+
+    def _session_for_thread(self) -> requests.Session:
+        if self._session is not None:
+            return self._session
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            session.trust_env = False  # no proxies or netrc surprises: endpoints are explicit
+        return session
+
+    def send(self, call: PreparedCall, timeout: Timeout, attempt: int = 1) -> Answer:
+        """One HTTP exchange; every failure becomes a TransportError saying whether a retry is safe."""
+        session = self._session_for_thread()
+        try:
+            request = requests.PreparedRequest()  # no session merging: headers, auth and proxies are explicit
+            request.prepare(method=call.method, url=call.url, headers=call.headers, data=call.body or None)
+            response = session.send(request, timeout=timeout, stream=True, allow_redirects=False,
+                                    verify=True, proxies={})
+            body = read_capped(response, read_timeout(timeout), attempt)
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise _failure("read timed out after sending", exc, attempt, retryable=True, unknown=True) from exc
+        except urllib3.exceptions.HTTPError as exc:  # the body broke off (raw reads are not wrapped by requests)
+            raise _failure("connection dropped or reset", exc, attempt, retryable=True, unknown=True) from exc
+        except requests.exceptions.SSLError as exc:
+            raise _failure("TLS verification failed", exc, attempt, retryable=False, unknown=False) from exc
+        except requests.exceptions.ConnectTimeout as exc:
+            raise _failure("connect timed out", exc, attempt, retryable=True, unknown=False) from exc
+        except requests.exceptions.ReadTimeout as exc:
+            raise _failure("read timed out after sending", exc, attempt, retryable=True, unknown=True) from exc
+        except requests.exceptions.ConnectionError as exc:
+            refused = _refused(exc)
+            what = "connection refused" if refused else "connection dropped or reset"
+            raise _failure(what, exc, attempt, retryable=True, unknown=not refused) from exc
+        except requests.exceptions.RequestException as exc:
+            raise _failure("request failed", exc, attempt, retryable=True, unknown=True) from exc
+        return Answer(response.status_code, body, retry_after_seconds(response.headers), dict(response.headers))
+
+
+#: ``handler(method, path_and_query, headers, body) -> (status, headers, body)``, as the sandbox app serves.
+Handler = Callable[[str, str, Mapping[str, str], bytes], tuple[int, Mapping[str, str], bytes]]
+
+
+class InProcessTransport:
+    """Calls ``handler`` directly: no sockets, no threads, the same bytes a server would see.
+
+    The ``host`` header is added from the call's URL, as an HTTP client would. Body size is
+    capped as over HTTP, so a test through here and one through a socket agree.
+    """
+
+    def __init__(self, handler: Handler):
+        self._handler = handler
+
+    def send(self, call: PreparedCall, timeout: Timeout, attempt: int = 1) -> Answer:
+        parts = urlsplit(call.url)
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        headers = {"host": parts.netloc, **call.headers}
+        if call.body:
+            headers["Content-Length"] = str(len(call.body))
+        try:
+            status, answer_headers, body = self._handler(call.method, target, headers, call.body)
+        except OSError as exc:  # the handler's way of saying "the connection broke after sending"
+            raise _failure("connection dropped or reset", exc, attempt, retryable=True, unknown=True) from exc
+        if len(body) > MAX_BODY_BYTES:
+            raise _too_large(status, attempt)
+        return Answer(status, body, retry_after_seconds(answer_headers), dict(answer_headers))

@@ -21,7 +21,7 @@ import uuid
 import requests
 
 import vpnroute_widgets as vw
-from vpnroute_widgets.transport import prepare_call
+from vpnroute_widgets.wire import prepare_call
 
 _COUNTER = itertools.count()
 

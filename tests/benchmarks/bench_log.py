@@ -31,7 +31,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from vpnroute_widgets.log import ResponseLog  # noqa: E402
-from vpnroute_widgets.records import record_from_request  # noqa: E402
+from vpnroute_widgets.log.records import record_from_request  # noqa: E402
 
 NAIVE_CAP = 2_000
 START = datetime(2024, 5, 1, tzinfo=UTC)

@@ -9,16 +9,18 @@ endpoints under ``/_sandbox/`` live here too. Every API request is noted in
 
 from __future__ import annotations
 
+import email.message
 import json
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from ..credentials import mask_key_id
-from ..records import SECRET_KEY_PATTERN
+from ..log.records import SECRET_KEY_PATTERN
 from . import wire
 from .auth import Call, Incoming, NonceCache, parse_call, verify
 from .backend import Backend, SandboxError
@@ -126,6 +128,25 @@ class SandboxApp:
         if incoming.path.startswith("/_sandbox/"):
             return self._control(incoming)
         return self._api(incoming)
+
+    def handle_raw(self, method: str, target: str, headers: Mapping[str, str],
+                   body: bytes) -> tuple[int, dict[str, str], bytes]:
+        """Answer one request without a socket: ``(status, headers, body)``, as the server would send.
+
+        The client's in-process transport calls this. A network fault (drop, reset, truncate)
+        raises ``ConnectionResetError``, the closest a function can come to a broken connection.
+        """
+        path, _, query = target.partition("?")
+        message = email.message.Message()  # case-insensitive lookups, like the server's headers
+        for name, value in headers.items():
+            message[name] = value
+        reply = self.dispatch(Incoming(method, path or "/", parse_qsl(query, keep_blank_values=True), message, body))
+        if reply.network is not None:
+            raise ConnectionResetError(f"sandbox fault: connection {reply.network}")
+        answer_headers = {"Content-Type": reply.content_type}
+        if reply.request_id:
+            answer_headers["x-acs-request-id"] = reply.request_id
+        return reply.status, answer_headers, reply.body
 
     # --- the API --------------------------------------------------------------------------
 

@@ -18,9 +18,10 @@ from typing import Any
 
 from ..errors import ValidationError, error_info
 from ..model import CHECKERS, RouteEntryRequest
+from ..retry import TokenBucket
 from .world import AccessKey, GatewaySpec, World
 
-__all__ = ["MESSAGES", "Backend", "SandboxError", "TokenBucket"]
+__all__ = ["MESSAGES", "Backend", "SandboxError"]
 
 #: Messages of the API reference (and of common Alibaba Cloud errors).
 MESSAGES = {
@@ -116,22 +117,6 @@ class Gateway:
                 "VpnConnections": {"VpnConnectionId": list(s.connections)}}
 
 
-class TokenBucket:
-    """``rate`` tokens per second, bursts up to ``max(1, rate)``; ``take()`` is False when empty."""
-
-    def __init__(self, rate: float, now: float):
-        self.rate, self.capacity = rate, max(1.0, rate)
-        self.tokens, self.stamp = self.capacity, now
-
-    def take(self, now: float) -> bool:
-        self.tokens = min(self.capacity, self.tokens + max(0.0, now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        return False
-
-
 class Backend:
     """State and rules of the emulated VPC API for one :class:`World`. Thread-safe."""
 
@@ -176,8 +161,11 @@ class Backend:
         if self.rate is None:
             return
         now = self.clock()
-        bucket = self._buckets.setdefault((key.account_id, region_id, action), TokenBucket(self.rate, now))
-        if not bucket.take(now):
+        bucket = self._buckets.get((key.account_id, region_id, action))
+        if bucket is None:
+            bucket = TokenBucket(self.rate, max(1.0, self.rate), clock=self.clock, full=True)
+            self._buckets[key.account_id, region_id, action] = bucket
+        if bucket.take(now) > 0:
             raise SandboxError("Throttling.User")
 
     # --- lookups --------------------------------------------------------------------------

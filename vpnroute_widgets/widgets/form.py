@@ -25,8 +25,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..errors import ConfigurationError, ValidationError, VpnRouteError
+from ..log.records import record_from_request
 from ..model import CHECKERS, RouteEntry, RouteEntryRequest
-from ..records import record_from_request
 from ..reference import REQUEST_FIELDS
 from .code_export import EXPORTERS
 from .common import (

@@ -24,7 +24,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..records import OUTCOMES
+from ..log.records import OUTCOMES
 from .common import COLOURS as _COLOURS
 from .common import active_loop, esc, labelled_style, message, row_layout
 

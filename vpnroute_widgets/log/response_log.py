@@ -28,8 +28,9 @@ from typing import IO, Any
 
 import pandas as pd
 
-from .errors import ValidationError, error_info
-from .log_schema import (
+from ..errors import ValidationError, error_info
+from .records import COLUMNS, OUTCOMES
+from .schema import (
     _CODE,
     _COLUMN_OF_PARAM,
     _GATEWAY,
@@ -49,7 +50,6 @@ from .log_schema import (
     host_only,
     normalise_record,
 )
-from .records import COLUMNS, OUTCOMES
 
 __all__ = [
     "BOOL_COLUMNS", "COLUMNS", "DTYPES", "FLOAT_COLUMNS", "INT_COLUMNS", "TEXT_COLUMNS", "TIME_COLUMNS",
@@ -273,7 +273,7 @@ class ResponseLog:
         Text cells that a spreadsheet would run as a formula are prefixed with ``'`` in the
         report only. A path is written atomically; ``None`` returns the text.
         """
-        from .log_csv import write_report
+        from .report import write_report
 
         return write_report(self._snapshot(), path_or_buffer, escape_formulas=escape_formulas, encoding=encoding)
 
@@ -283,7 +283,7 @@ class ResponseLog:
 
         ``unescape=False`` for a report written with ``escape_formulas=False``.
         """
-        from .log_csv import read_report
+        from .report import read_report
 
         return cls(read_report(path_or_buffer, unescape=unescape))
 

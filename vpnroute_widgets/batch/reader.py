@@ -21,9 +21,9 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import ValidationError
-from .model import CHECKERS
-from .reference import REQUEST_FIELDS
+from ..errors import ValidationError
+from ..model import CHECKERS
+from ..reference import REQUEST_FIELDS
 
 __all__ = ["FIELDS", "REQUIRED", "BatchInputError", "RawRoutes", "is_blank", "read_routes"]
 

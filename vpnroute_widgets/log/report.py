@@ -27,7 +27,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from .log_schema import COLUMNS, TEXT_COLUMNS, TIME_COLUMNS, check_column_name, frame_from_rows
+from .schema import COLUMNS, TEXT_COLUMNS, TIME_COLUMNS, check_column_name, frame_from_rows
 
 __all__ = ["ESCAPE", "FORMULA_TRIGGERS", "atomic_write", "escape_cells", "read_report", "unescape_cells",
            "write_report"]

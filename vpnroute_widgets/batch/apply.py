@@ -10,7 +10,6 @@ of the row, gateway-busy polls included.
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -21,10 +20,13 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from .errors import ApiError, ValidationError, error_info
-from .log import ResponseLog
-from .model import RouteEntryRequest
+from ..errors import ApiError, ValidationError, describe_error
+from ..log.response_log import ResponseLog
+from ..model import RouteEntryRequest
+from ..wire import is_loopback
+from .plan import plan_batch
 from .scheduler import Job, Progress, Scheduler
+from .tokens import derive_client_token
 
 __all__ = ["DEFAULT_RATE", "SANDBOX_RATE", "BatchResult", "apply_batch", "default_rate", "resume_batch",
            "rollback_batch"]
@@ -48,11 +50,7 @@ _PLAN_SKIPS = {
 def default_rate(client: Any) -> float:
     """DEFAULT_RATE for the cloud; SANDBOX_RATE when the client talks to 127.0.0.1/localhost."""
     host = urlsplit(getattr(client, "endpoint", None) or "").hostname or ""
-    try:
-        local = host == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        local = False
-    return SANDBOX_RATE if local else DEFAULT_RATE
+    return SANDBOX_RATE if host and is_loopback(host) else DEFAULT_RATE
 
 
 @dataclass
@@ -98,10 +96,7 @@ def _base(line: Mapping[str, Any], operation: str, batch_id: str, endpoint: str 
 
 
 def _error_fields(error: BaseException) -> dict[str, Any]:
-    code = getattr(error, "code", None) or type(error).__name__
-    status = getattr(error, "http_status", None)
-    return {"outcome": "error", "error_code": code, "error_message": str(error), "http_status": status,
-            "request_id": getattr(error, "request_id", None), "remedy": error_info(code, status).remedy}
+    return describe_error(error).record_fields()
 
 
 def _timing(job: Job) -> dict[str, Any]:
@@ -206,8 +201,6 @@ def apply_batch(batch: Any, client: Any, *, defaults: Mapping[str, Any] | None =
     thread. ``log`` (default: the client's own log, if it has one; for example the app's ResponseLog)
     also gets every record as it is decided.
     """
-    from .batch import plan_batch
-
     planned = plan_batch(batch, client, defaults=defaults, batch_id=batch_id)
     run = _Run(client, planned.batch_id, "apply", rate=rate, burst=burst, concurrency=concurrency, cancel=cancel,
                progress=progress, log=log, max_failures=max_failures, busy_timeout=busy_timeout)
@@ -295,8 +288,6 @@ def rollback_batch(report: Any, client: Any, **options: Any) -> BatchResult:
     ``cancelled``, or ``skipped`` (the batch did not create it). Running it again is safe.
     Options as for :func:`apply_batch` (rate, burst, concurrency, cancel, progress, log, ...).
     """
-    from .batch import derive_client_token
-
     batch_id, records = _report_records(report, options.pop("batch_id", None))
     run = _Run(client, batch_id, "rollback", **_run_options(options))
     jobs, bases = [], {}

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pandas as pd
 
-from .errors import VpnRouteError, error_info
+from ..errors import VpnRouteError, error_info
 from .records import COLUMNS, OUTCOMES, PARAM_COLUMNS, SECRET_KEY_PATTERN, now_utc
 
 INT_COLUMNS = ("weight", "http_status", "create_time", "attempts", "row")

@@ -25,53 +25,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ApiError, TransportError
+from ..errors import ApiError, TransportError
+from ..retry import BUSY_CODES, RetryPolicy, TokenBucket, is_busy, is_throttling  # noqa: F401 - re-exported
 
-__all__ = ["BUSY_CODES", "Job", "Progress", "Scheduler", "TokenBucket"]
+__all__ = ["BUSY_CODES", "Job", "Progress", "Scheduler", "TokenBucket"]  # the last two re-exported from retry
 
-#: Codes meaning "this gateway is busy with another change": wait for the gateway, not for the quota.
-BUSY_CODES = frozenset({"VpnGateway.Configuring", "TaskConflict", "VpnTask.CONFLICT", "Appliance.Configuring",
-                        "VpnConnection.Configuring"})
 _TICK = 0.05  # the longest the dispatcher sleeps without looking at cancel
-
-
-class TokenBucket:
-    """``rate`` tokens per second, at most ``burst`` saved up; ``throttled()`` halves the rate for a while."""
-
-    def __init__(self, rate: float, burst: float | None = None, *, clock: Callable[[], float] = time.monotonic):
-        if not rate or rate <= 0:
-            raise ValueError(f"rate must be a positive number of calls per second, got {rate!r}.")
-        self.target = float(rate)
-        self.rate = float(rate)
-        self.burst = max(1.0, float(burst if burst is not None else min(rate, 10.0) / 2))
-        self._clock = clock
-        self._tokens = 1.0
-        self._stamp = clock()
-
-    def _refill(self, now: float) -> None:
-        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-        self._stamp = now
-
-    def take(self, now: float | None = None) -> float:
-        """Take a token if one is there (returns 0), else return the seconds until one will be."""
-        now = self._clock() if now is None else now
-        self._refill(now)
-        if self._tokens >= 1.0:
-            self._tokens -= 1.0
-            return 0.0
-        return (1.0 - self._tokens) / self.rate
-
-    def throttled(self) -> None:
-        """The service said slow down: halve the rate (not below 1/64 of the target), drop saved tokens."""
-        self._refill(self._clock())
-        self.rate = max(self.target / 64, self.rate / 2)
-        self._tokens = min(self._tokens, 0.0)
-
-    def recovered(self) -> None:
-        """A call went through: grow back towards the target (additive increase)."""
-        if self.rate < self.target:
-            self._refill(self._clock())
-            self.rate = min(self.target, self.rate + self.target / 32)
 
 
 @dataclass
@@ -137,7 +96,7 @@ class Scheduler:
         self.client = client
         self.bucket = TokenBucket(rate, burst, clock=clock)
         self.concurrency = int(concurrency)
-        self.max_failures = int(max_failures)
+        self.policy = RetryPolicy(max_attempts=int(max_failures), backoff_base=0.05, backoff_max=2.0)
         self.busy_timeout = float(busy_timeout)
         self.cancel = cancel or threading.Event()
         self.progress = progress
@@ -266,25 +225,21 @@ class Scheduler:
         self._unjudged.discard(id(job))
         lane.busy = False
         job.last_done = now
-        code = getattr(error, "code", None)
-        if isinstance(error, ApiError) and code in BUSY_CODES:
+        if isinstance(error, ApiError) and is_busy(error):
             return self._busy(lane, job, now)
         unknown = isinstance(error, TransportError) and (error.unknown_outcome or error.http_status is not None)
         job.unknown = job.unknown or unknown
-        retry = (isinstance(error, TransportError) and getattr(error, "retryable", True)) or (
-            isinstance(error, ApiError) and error.retryable)
-        if isinstance(error, ApiError) and code and code.startswith("Throttling"):
+        if is_throttling(error):
             self.bucket.throttled()
-            retry = True
-        if retry and job.failures + 1 < self.max_failures and not self.cancel.is_set():
+        if self.policy.should_retry(error, job.failures + 1) and not self.cancel.is_set():
             job.failures += 1
             lane.clean = False
             if unknown:
                 lane.ref = now  # the change may have been made: the gateway may be busy from now
-            backoff = min(2.0, 0.05 * 2 ** (job.failures - 1)) * (0.5 + self._rng.random() / 2)
+            backoff = self.policy.backoff(job.failures, self._rng)
             lane.not_before = now + max(backoff, 1.0 / self.bucket.rate)
             return None
-        if retry and self.cancel.is_set():
+        if self.policy.retryable(error) and self.cancel.is_set():
             job.cancelled = True
             return self._end(lane, job, None, error, now)
         if error is None:

@@ -21,35 +21,23 @@ sends the same tokens and the cloud creates nothing twice.
 from __future__ import annotations
 
 import bisect
-import hashlib
 import ipaddress
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from .batch_apply import BatchResult, apply_batch, resume_batch, rollback_batch
-from .batch_input import FIELDS, BatchInputError, is_blank, read_routes
-from .errors import ApiError, ValidationError, VpnRouteError
-from .model import CHECKERS, RouteEntryRequest
-from .reference import REQUEST_FIELDS
+from ..errors import ApiError, ValidationError, VpnRouteError
+from ..model import CHECKERS, RouteEntryRequest
+from ..reference import REQUEST_FIELDS
+from .reader import FIELDS, BatchInputError, is_blank, read_routes
+from .tokens import derive_batch_id, derive_client_token
 
-__all__ = [
-    "PLAN_COLUMNS",
-    "STATUSES",
-    "Batch",
-    "BatchInputError",
-    "BatchResult",
-    "apply_batch",
-    "plan_batch",
-    "read_routes",
-    "resume_batch",
-    "rollback_batch",
-]
+__all__ = ["PLAN_COLUMNS", "STATUSES", "Batch", "plan_batch"]
 
 STATUSES = ("ready", "invalid", "duplicate", "exists", "conflict")
 ATTRS = {doc.name: doc.attr for doc in REQUEST_FIELDS}
@@ -81,18 +69,6 @@ def _check_row(values: Mapping[str, Any], defaults: Mapping[str, Any]) -> tuple[
     return clean, errors
 
 
-def derive_batch_id(requests: Iterable[tuple]) -> str:
-    """A short id from the content of the whole batch: the same input gives the same id."""
-    digest = hashlib.sha256(repr(sorted(map(repr, requests))).encode()).hexdigest()
-    return f"b{digest[:11]}"
-
-
-def derive_client_token(batch_id: str, identity: tuple, operation: str = "create") -> str:
-    """The ClientToken of one row: the batch id and the row's content, so a re-run reuses it."""
-    digest = hashlib.sha256(repr((batch_id, operation, identity)).encode()).hexdigest()
-    return f"vw-{batch_id[:20]}-{digest[:32]}"
-
-
 @dataclass
 class Batch:
     """A planned batch: ``plan`` (one row per input row) and the requests of its ready rows.
@@ -119,7 +95,7 @@ class Batch:
 
     def to_csv(self, path: str | os.PathLike | None = None) -> str | None:
         """The plan as CSV, every text cell formula-escaped; a path is written atomically."""
-        from .log_csv import ESCAPE, FORMULA_TRIGGERS, atomic_write
+        from ..log.report import ESCAPE, FORMULA_TRIGGERS, atomic_write
 
         frame = self.plan.copy()
         for column in frame.columns:
