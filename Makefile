@@ -28,7 +28,7 @@ lab: $(STAMP)
 		$(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 test: $(STAMP)
-	$(BIN)/ruff check vpnroute_widgets tests notebooks/make_notebooks.py docs
+	$(BIN)/ruff check vpnroute_widgets tests notebooks docs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
@@ -38,7 +38,7 @@ fuzz: $(STAMP)  ## the long generated-input run: 10,000 examples per target
 	VW_HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -k fuzz $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check vpnroute_widgets tests notebooks/make_notebooks.py docs
+	$(BIN)/ruff check vpnroute_widgets tests notebooks docs
 
 bench: $(STAMP)
 	for f in tests/benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
