@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 import vpnroute_widgets as vw
+from vpnroute_widgets import model
 from vpnroute_widgets.model import CHECKERS, RouteEntry
-from vpnroute_widgets.reference import REQUEST_FIELDS, RESPONSE_FIELDS, field_doc
+from vpnroute_widgets.reference import OPERATIONS, REQUEST_FIELDS, RESPONSE_FIELDS, field_doc
 
 GW = "vpn-bp1a3kqjiiq9legfx0000"
 HOP = "vco-bp15oes1py4i66rmd0000"
@@ -170,7 +171,7 @@ def test_with_client_token_and_identity():
 
 def test_every_reference_parameter_has_a_field_checker_and_doc():
     names = {doc.name for doc in REQUEST_FIELDS}
-    assert names == set(CHECKERS)
+    assert names <= set(CHECKERS)
     assert {f.name for f in dataclasses.fields(vw.RouteEntryRequest)} == {doc.attr for doc in REQUEST_FIELDS}
     request_part = REFERENCE.read_text().split("## Response parameters")[0]
     documented = set(re.findall(r"^\|(\w+)\|(?:String|Boolean|Integer)\|", request_part, re.M))
@@ -186,3 +187,41 @@ def test_route_entry_from_xml_text_values_is_typed():
     assert RouteEntry.from_api({}, request_id="X").request_id == "X"
     with pytest.raises(vw.ValidationError):
         RouteEntry.from_api({"Weight": "heavy"})
+
+
+REQUEST_TYPES = [vw.RouteEntryRequest, model.DeleteRouteEntryRequest, model.ModifyRouteWeightRequest,
+                 model.PublishRouteRequest, model.DescribeRouteEntriesRequest, model.DescribeGatewayRequest,
+                 model.DescribeGatewaysRequest, model.DescribeConnectionsRequest]
+
+
+@pytest.mark.parametrize("kind", REQUEST_TYPES, ids=lambda k: k.ACTION)
+def test_every_request_type_takes_its_operations_parameters_and_each_has_one_checker(kind):
+    spec = OPERATIONS[kind.ACTION]
+    names = set(kind._names().values())
+    assert set(spec.required) <= names  # every required parameter can be given
+    assert names <= set(spec.required) | set(spec.optional)
+    assert names <= set(CHECKERS)
+
+
+def test_new_operations_requests_check_their_fields_and_go_on_the_wire_as_the_api_names_them():
+    base = {"RegionId": "cn-hangzhou", "VpnGatewayId": "vpn-bp1abcd", "RouteDest": "10.0.0.0/24",
+            "NextHop": "vco-bp1abcd"}
+    modify = model.ModifyRouteWeightRequest.from_params({**base, "Weight": "100", "NewWeight": "0"})
+    assert modify.to_params() == {**base, "Weight": "100", "NewWeight": "0"}
+    with pytest.raises(vw.ValidationError) as caught:
+        model.ModifyRouteWeightRequest.from_params({**base, "Weight": "100", "NewWeight": "100"})
+    assert caught.value.field == "NewWeight"
+    with pytest.raises(vw.ValidationError) as caught:
+        model.ModifyRouteWeightRequest.from_params({**base, "Weight": "100", "NewWeight": "50"})
+    assert caught.value.field == "NewWeight" and "100" in caught.value.message
+    publish = model.PublishRouteRequest.from_params({**base, "PublishVpc": "FALSE"})
+    assert publish.to_params() == {**base, "PublishVpc": "false", "RouteType": "dbr"}
+    with pytest.raises(vw.ValidationError) as caught:
+        model.PublishRouteRequest.from_params({**base, "PublishVpc": "true", "RouteType": "static"})
+    assert caught.value.field == "RouteType"
+    listing = model.DescribeRouteEntriesRequest("cn-hangzhou", "vpn-bp1abcd", route_entry_type="BGP")
+    assert listing.to_params()["RouteEntryType"] == "bgp"
+    assert model.DescribeConnectionsRequest("cn-hangzhou").to_params() == {"RegionId": "cn-hangzhou"}
+    with pytest.raises(vw.ValidationError) as caught:
+        model.DescribeGatewaysRequest("cn-hangzhou", vpc_id="vsw-123")
+    assert caught.value.field == "VpcId" and "vpc-" in caught.value.message

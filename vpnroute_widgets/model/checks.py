@@ -1,30 +1,26 @@
-"""The request and response of CreateVpnRouteEntry as validated, immutable values.
+"""One checker per API field: the rules of every parameter, written once.
 
-A :class:`RouteEntryRequest` cannot exist in an invalid state: every field is checked
-(and normalised: ``"100"`` becomes ``100``, ``"TRUE"`` becomes ``True``) when it is
-built, and a bad value raises :class:`~vpnroute_widgets.errors.ValidationError` naming
-the API parameter and what would be accepted. Forms, the batch reader, the client and
-the sandbox all use the same per-field checkers (:data:`CHECKERS`), so the rules are
-written once.
+Each ``check_*`` takes a raw value (text from a form or CSV, or a Python value), returns it
+normalised (``"100"`` becomes ``100``, ``"TRUE"`` becomes ``True``) or raises
+:class:`~vpnroute_widgets.errors.ValidationError` naming the API parameter and what would be
+accepted. Forms, the batch reader, the request types, the client and the sandbox all use
+:data:`CHECKERS`, so a rule cannot drift between them.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
 import re
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
-from .errors import ValidationError
-from .reference import REQUEST_FIELDS
+from ..errors import ValidationError
 
 __all__ = [
     "CHECKERS",
-    "RouteEntry",
-    "RouteEntryRequest",
+    "check_new_weight",
+    "check_route_entry_type",
+    "check_route_type",
+    "check_vpc_id",
     "check_client_token",
     "check_description",
     "check_next_hop",
@@ -40,6 +36,7 @@ _CARRIER_GRADE_NAT = ipaddress.ip_network("100.64.0.0/10")
 _REGION_RE = re.compile(r"^[a-z]{2,}(?:-[a-z0-9]+){1,4}$")
 _GATEWAY_RE = re.compile(r"^vpn-[a-z0-9]{4,64}$")
 _NEXT_HOP_RE = re.compile(r"^vco-[a-z0-9]{4,64}$")
+_VPC_RE = re.compile(r"^vpc-[a-z0-9]{4,64}$")
 _PRINTABLE_ASCII = re.compile(r"^[\x21-\x7e]+$")
 _ASCII_INT = re.compile(r"-?[0-9]{1,6}")
 _TRUE = "true"
@@ -211,6 +208,41 @@ def check_description(value: object) -> str | None:
     return value
 
 
+def check_vpc_id(value: object) -> str | None:
+    """VpcId (a filter): optional, ``vpc-`` followed by lower-case letters and digits."""
+    if value is None or value == "":
+        return None
+    return _check_identifier("VpcId", value, _VPC_RE, "a VPC id such as vpc-bp1h8rvkz3jtmejx20000", "vpc-")
+
+
+def check_new_weight(value: object) -> int:
+    """NewWeight (ModifyVpnRouteEntryWeight): the weight to set, 0 (standby) or 100 (active)."""
+    try:
+        return check_weight(value)
+    except ValidationError as err:
+        raise ValidationError("NewWeight", err.message, value=value, missing=err.missing) from None
+
+
+def check_route_type(value: object) -> str:
+    """RouteType (PublishVpnRouteEntry): ``dbr`` (destination-based route, the default) or ``pbr``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "dbr"
+    if isinstance(value, str) and value.strip().lower() in ("dbr", "pbr"):
+        return value.strip().lower()
+    raise ValidationError("RouteType", f"must be 'dbr' (destination-based) or 'pbr' (policy-based), got {value!r}.",
+                          value=value)
+
+
+def check_route_entry_type(value: object) -> str | None:
+    """RouteEntryType (DescribeVpnRouteEntries): ``custom`` (destination routes) or ``bgp`` (BGP-learned)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.strip().lower() in ("custom", "bgp"):
+        return value.strip().lower()
+    raise ValidationError("RouteEntryType", f"must be 'custom' (destination routes) or 'bgp' (BGP-learned routes), "
+                                            f"got {value!r}.", value=value)
+
+
 CHECKERS = {
     "RegionId": check_region_id,
     "VpnGatewayId": check_vpn_gateway_id,
@@ -221,100 +253,8 @@ CHECKERS = {
     "ClientToken": check_client_token,
     "OverlayMode": check_overlay_mode,
     "Description": check_description,
+    "NewWeight": check_new_weight,
+    "RouteType": check_route_type,
+    "RouteEntryType": check_route_entry_type,
+    "VpcId": check_vpc_id,
 }
-_ATTR_TO_NAME = {doc.attr: doc.name for doc in REQUEST_FIELDS}
-
-
-@dataclass(frozen=True)
-class RouteEntryRequest:
-    """A validated CreateVpnRouteEntry request. Building one with a bad value raises ValidationError."""
-
-    region_id: str
-    vpn_gateway_id: str
-    route_dest: str
-    next_hop: str
-    weight: int
-    publish_vpc: bool
-    client_token: str | None = None
-    overlay_mode: str | None = None
-    description: str | None = None
-
-    def __post_init__(self) -> None:
-        for attr, name in _ATTR_TO_NAME.items():
-            object.__setattr__(self, attr, CHECKERS[name](getattr(self, attr)))
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> RouteEntryRequest:
-        """Build from API names (``{"RouteDest": ...}``); a missing required name raises ValidationError."""
-        kwargs = {}
-        for doc in REQUEST_FIELDS:
-            if doc.name in params:
-                kwargs[doc.attr] = params[doc.name]
-            elif doc.required:
-                raise ValidationError(doc.name, "is required and was not given.", missing=True)
-        return cls(**kwargs)
-
-    def to_params(self) -> dict[str, str]:
-        """API parameter names mapped to wire strings; unset optional fields are left out."""
-        params: dict[str, str] = {}
-        for attr, name in _ATTR_TO_NAME.items():
-            value = getattr(self, attr)
-            if value is None:
-                continue
-            params[name] = (_TRUE if value else _FALSE) if isinstance(value, bool) else str(value)
-        return params
-
-    def with_client_token(self, token: str) -> RouteEntryRequest:
-        """A copy carrying ``token`` as its ClientToken."""
-        return dataclasses.replace(self, client_token=token)
-
-    def identity(self) -> tuple:
-        """What makes two creates 'the same route' on a gateway (used for idempotency and duplicates)."""
-        return (self.region_id, self.vpn_gateway_id, self.route_dest, self.next_hop, self.weight,
-                self.publish_vpc, self.overlay_mode, self.description)
-
-
-def _as_int(field: str, value: object) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(field, f"the response carried a non-integer value {value!r}.", value=value) from None
-
-
-@dataclass(frozen=True)
-class RouteEntry:
-    """A VPN destination route as the service returned it (weight and create_time always ints)."""
-
-    request_id: str | None
-    vpn_instance_id: str | None
-    route_dest: str | None
-    next_hop: str | None
-    weight: int | None
-    overlay_mode: str | None = None
-    state: str | None = None
-    create_time: int | None = None
-    description: str | None = None
-    route_entry_type: str | None = None
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any], request_id: str | None = None) -> RouteEntry:
-        """Build from a parsed JSON or XML body, converting text numbers to ints."""
-
-        def text(key: str) -> str | None:
-            value = data.get(key)
-            return None if value is None or value == "" else str(value)
-
-        return cls(
-            request_id=text("RequestId") or request_id,
-            vpn_instance_id=text("VpnInstanceId"),
-            route_dest=text("RouteDest"),
-            next_hop=text("NextHop"),
-            weight=_as_int("Weight", data.get("Weight")),
-            overlay_mode=text("OverlayMode"),
-            state=text("State"),
-            create_time=_as_int("CreateTime", data.get("CreateTime")),
-            description=text("Description"),
-            route_entry_type=text("RouteEntryType"),
-        )
