@@ -25,19 +25,14 @@ import requests
 from .credentials import Credentials
 from .errors import ApiError, ConfigurationError, TransportError, ValidationError, VpnRouteError, describe_error
 from .log.records import record_from_request
-from .model import RouteEntry, RouteEntryRequest, check_region_id, check_vpn_gateway_id
+from .model import RouteEntry, check_region_id
+from .operations import CREATE, DELETE, RouteOperations, entry_from_answer
 from .retry import RetryPolicy
 from .transport import HttpTransport, Timeout, Transport
-from .wire import PreparedCall, check_endpoint, default_endpoint, list_items, parse_response, prepare_call
+from .wire import PreparedCall, check_endpoint, default_endpoint, parse_response, prepare_call
 
 __all__ = ["ClientConfig", "VpcClient"]
 
-CREATE = "CreateVpnRouteEntry"
-DESCRIBE = "DescribeVpnRouteEntries"
-DELETE = "DeleteVpnRouteEntry"
-DESCRIBE_GATEWAY = "DescribeVpnGateway"
-_PAGE_SIZE = 50
-_CONFIGURING = "VpnGateway.Configuring"
 _ROUTE_GONE = "InvalidRouteEntry.NotFound"
 
 
@@ -97,7 +92,7 @@ class ClientConfig:
             object.__setattr__(self, "transport", HttpTransport())
 
 
-class VpcClient:
+class VpcClient(RouteOperations):
     """Create, list, change and delete VPN destination routes; read gateways and connections.
 
     Keyword arguments are the fields of :class:`ClientConfig`, plus shorthands for the retry
@@ -163,51 +158,6 @@ class VpcClient:
             raise ConfigurationError(str(exc)) from None
         return VpcClient.from_config(dataclasses.replace(self.config, retry=retry, **overrides))
 
-    # --- operations ---------------------------------------------------------------------
-
-    def create_vpn_route_entry(self, request: RouteEntryRequest | Mapping[str, Any], *,
-                               context: Mapping[str, Any] | None = None) -> RouteEntry:
-        """Create a route; a ClientToken is generated when the request has none and reused on retries."""
-        if not isinstance(request, RouteEntryRequest):
-            request = RouteEntryRequest.from_params(request)
-        params = request.to_params()
-        params.setdefault("ClientToken", str(uuid.uuid4()))  # valid by construction: no second validation
-        data = self.call(CREATE, params, context=context)
-        return RouteEntry.from_api(data)  # checked readable by call()
-
-    def describe_vpn_route_entries(self, region_id: str, vpn_gateway_id: str, *,
-                                   route_entry_type: str | None = None) -> list[RouteEntry]:
-        """Every route of the gateway, following all pages."""
-        params = {"RegionId": check_region_id(region_id), "VpnGatewayId": check_vpn_gateway_id(vpn_gateway_id),
-                  "PageSize": str(_PAGE_SIZE)}
-        if route_entry_type:
-            if route_entry_type not in ("Custom", "System"):
-                raise ValidationError("RouteEntryType", "must be 'Custom' or 'System'.", value=route_entry_type)
-            params["RouteEntryType"] = route_entry_type
-        entries: list[RouteEntry] = []
-        for page in range(1, 10_000):
-            data = self.call(DESCRIBE, {**params, "PageNumber": str(page)})
-            items = list_items(data, "VpnRouteEntries", "VpnRouteEntry")
-            entries += [_entry_from(item, 200, 1, request_id=data.get("RequestId")) for item in items]
-            total = int(data.get("TotalCount") or 0)
-            if not items or len(entries) >= total:
-                return entries
-        raise TransportError("DescribeVpnRouteEntries did not stop paging after 10,000 pages.")
-
-    def delete_vpn_route_entry(self, region_id: str, vpn_gateway_id: str, route_dest: str, next_hop: str,
-                               weight: int, *, overlay_mode: str | None = None, client_token: str | None = None,
-                               context: Mapping[str, Any] | None = None) -> str | None:
-        """Delete one route; returns the RequestId. Validated like a create (same field rules)."""
-        probe = RouteEntryRequest(region_id, vpn_gateway_id, route_dest, next_hop, weight, True,
-                                  client_token=client_token or str(uuid.uuid4()), overlay_mode=overlay_mode)
-        params = {k: v for k, v in probe.to_params().items() if k != "PublishVpc"}
-        return self.call(DELETE, params, context=context).get("RequestId")
-
-    def describe_vpn_gateway(self, region_id: str, vpn_gateway_id: str) -> dict[str, Any]:
-        """The gateway's attributes (``Status``: active/updating, ``BusinessStatus``: Normal/FinancialLocked)."""
-        params = {"RegionId": check_region_id(region_id), "VpnGatewayId": check_vpn_gateway_id(vpn_gateway_id)}
-        return self.call(DESCRIBE_GATEWAY, params)
-
     def preview(self, action: str, params: Mapping[str, str], region_id: str | None = None) -> dict[str, Any]:
         """What one attempt would send, with the key id masked and every secret hidden."""
         prepared = self._prepare(action, params, region_id or params.get("RegionId"),
@@ -225,7 +175,7 @@ class VpcClient:
         try:
             data, status, attempts = self._attempt_loop(action, params, endpoint)
             if action == CREATE:
-                _entry_from(data, status, attempts)  # an unreadable answer is an error of this call
+                entry_from_answer(data, status, attempts)  # an unreadable answer is an error of this call
         except VpnRouteError as err:
             self._record(action, params, endpoint, started, getattr(err, "attempts", 1), context, error=err)
             raise
@@ -304,18 +254,6 @@ def _check_params(params: Mapping[str, Any]) -> None:
         except UnicodeEncodeError:
             raise ValidationError(name, "contains characters that cannot be sent (unpaired surrogates).",
                                   value=value) from None
-
-
-def _entry_from(data: Mapping[str, Any], status: int, attempts: int, request_id: str | None = None) -> RouteEntry:
-    """A RouteEntry from an answer; an unreadable one is a TransportError, never a ValidationError.
-
-    The request did reach the service, so the outcome is unknown: a retry must reuse the ClientToken.
-    """
-    try:
-        return RouteEntry.from_api(data, request_id=request_id)
-    except ValidationError as exc:
-        raise TransportError(f"HTTP {status}: the answer could not be read ({exc})", http_status=status,
-                             unknown_outcome=True, attempts=attempts) from exc
 
 
 def _valid_timeout(timeout: object) -> bool:
