@@ -1,24 +1,75 @@
-"""CSV reports: formula escaping for every trigger, exact round trips, atomic writes."""
+"""CSV reports: formula escaping for every trigger, exact round trips, atomic writes.
+
+Every CSV the toolkit writes is safe to open in a spreadsheet (the security audit, issue 8, promise 3):
+the ResponseLog report itself (each trigger in each text column, numbers untouched, exact round trip,
+generated records), and the other reports built on it: the batch report (``BatchResult.to_csv``, the
+CLI's ``--report`` and ``--plan-only`` files), the LogView export and the BatchPanel's download link.
+A cell that starts with a formula trigger gets one leading ``'``; numbers stay numbers; stripping one
+``'`` gives the data back. The batch plan's own CSV is tested in test_batch_plan.py, with the helpers
+defined here.
+"""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import os
+import re
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import vpnroute_widgets as vw
 from vpnroute_widgets.log import INT_COLUMNS, TEXT_COLUMNS, RecordError, ResponseLog
 from vpnroute_widgets.log.records import COLUMNS, OUTCOMES
-from vpnroute_widgets.log.report import FORMULA_TRIGGERS
+from vpnroute_widgets.log.report import ESCAPE, FORMULA_TRIGGERS
+
+NUMERIC_PLAN = ("row", "weight")
+NUMERIC_REPORT = ("weight", "http_status", "create_time", "attempts", "row", "latency_ms")
+NASTY = [f"{t}cmd|' /C calc'!A0" for t in FORMULA_TRIGGERS] + ["=HYPERLINK(\"http://e\",\"x\")", "@SUM(1+1)",
+                                                               "+1", "-1", "'=already quoted"]
+SANDBOX_OPTIONS = {"seed": 31, "configuring_s": 0.0}  # the module's sandbox (tests/conftest.py)
 
 
 def cells(text: str) -> list[dict[str, str]]:
     """The report as a spreadsheet would see it: every cell as raw text."""
-    return list(csv.DictReader(io.StringIO(text)))
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def assert_safe(text: str, numeric: tuple[str, ...]) -> list[dict[str, str]]:
+    """No text cell starts with a formula trigger; the ``numeric`` columns hold plain numbers."""
+    rows = cells(text)
+    for row in rows:
+        for column, cell in row.items():
+            if column in numeric:
+                assert cell == "" or re.fullmatch(r"-?\d+(\.\d+)?", cell), (column, cell)  # a number, unquoted
+            else:
+                assert not cell.startswith(FORMULA_TRIGGERS), (column, cell)
+    return rows
+
+
+def read_raw(path) -> str:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
+def unescape(cell: str) -> str:
+    return cell[1:] if cell.startswith(ESCAPE) else cell
+
+
+def nasty_frame(sb) -> pd.DataFrame:
+    """Routes whose text cells start with every formula trigger; invalid rows keep what was typed."""
+    lines = [{"RouteDest": f"10.50.{i}.0/24", "NextHop": sb.next_hops[i % 2], "Weight": 0, "PublishVpc": True,
+              "Description": text} for i, text in enumerate(NASTY) if not text.startswith(("\t", "\r", "\n"))]
+    lines += [{"RouteDest": text, "NextHop": sb.next_hop, "Weight": 0, "PublishVpc": True, "Description": "x"}
+              for text in NASTY]
+    lines.append({"RouteDest": "10.60.0.0/24", "NextHop": "=evil()", "Weight": 100, "PublishVpc": True,
+                  "Description": "-"})
+    return pd.DataFrame(lines, index=range(-3, len(lines) - 3))  # negative row labels stay numbers
 
 
 def full_record(**extra) -> dict:
@@ -235,3 +286,59 @@ def test_a_filtered_frame_can_be_exported_safely_with_escape_cells():
     pd_text = safe.to_csv(index=False)
     assert "'@SUM(A1)" in pd_text
     assert unescape_cells(safe).equals(errors)
+
+
+# --- the reports built on the log: batch report, CLI files, widget exports ----------------------
+
+
+def test_batch_report_csv_and_the_cli_files_are_escaped(sandbox, tmp_path, monkeypatch):
+    from vpnroute_widgets import cli
+
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", sandbox.credentials.access_key_id)
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", sandbox.credentials.access_key_secret)
+
+    sandbox.reset()
+    client = vw.VpcClient(sandbox.credentials, endpoint=sandbox.endpoint)
+    data = nasty_frame(sandbox)
+    result = vw.apply_batch(data, client, defaults={"RegionId": sandbox.region_id,
+                                                    "VpnGatewayId": sandbox.vpn_gateway_id})
+    result.to_csv(tmp_path / "report.csv")
+    text = read_raw(tmp_path / "report.csv")
+    rows = assert_safe(text, NUMERIC_REPORT)
+    assert len(rows) == len(data)
+    assert vw.ResponseLog.from_csv(tmp_path / "report.csv").records() == result.log.records()  # exact
+
+    sandbox.reset()
+    source = tmp_path / "routes.csv"
+    data.to_csv(source, index=False)
+    for argv in (["--plan-only"], []):
+        out = io.StringIO()
+        target = tmp_path / f"cli{len(argv)}.csv"
+        status = cli.main(["apply", str(source), "--report", str(target), "--endpoint", sandbox.endpoint, "--quiet",
+                  "--region", sandbox.region_id, "--gateway", sandbox.vpn_gateway_id, *argv], stdout=out, stderr=out)
+        assert status in (0, 1) and target.exists(), out.getvalue()
+        assert_safe(read_raw(target), NUMERIC_PLAN if argv else NUMERIC_REPORT)
+
+
+def test_log_view_and_batch_panel_exports_are_escaped(sandbox, tmp_path):
+    from vpnroute_widgets.widgets.batch_panel import BatchPanel
+
+    sandbox.reset()
+    log = vw.ResponseLog()
+    connection = vw.ConnectionPanel(sandbox=sandbox, home=tmp_path, log=log)
+    panel = BatchPanel(connection, log)
+    view = vw.LogView(log, export_dir=tmp_path)
+    frame = nasty_frame(sandbox).reset_index(drop=True)
+    frame["RegionId"], frame["VpnGatewayId"] = sandbox.region_id, sandbox.vpn_gateway_id
+    panel.set_source(frame.to_csv(index=False).encode())
+    panel.wait()
+    panel.apply_button.click()
+    panel.wait()
+    panel.export()
+    payload = re.search(r"base64,([A-Za-z0-9+/=]+)", panel.download.value).group(1)
+    numeric = NUMERIC_REPORT
+    assert len(assert_safe(base64.b64decode(payload).decode(), numeric)) == len(frame)
+    path = view.export_csv()
+    assert len(assert_safe(read_raw(path), numeric)) == len(log) >= len(frame)
+    for widget in (view, panel, connection):
+        widget.close()
