@@ -1,8 +1,11 @@
-"""The scheduler on its own: token bucket, lanes, busy gateways, retries, cancel, progress.
+"""The scheduler on its own: lanes, busy gateways, the shared token bucket, retries, cancel, progress.
 
 Jobs here call a small in-process gateway model (one change at a time, busy for a while after
 each), not the client: the scheduler only sees ``send(client)`` callables and their errors.
-The batch tests run the same scheduler against the sandbox over HTTP.
+The batch tests run the same scheduler against the sandbox over HTTP. The token bucket itself is
+tested in test_retry.py. Nothing here asserts how long a run took: parallelism is shown by a
+barrier only parallel lanes can pass, pacing by counting tokens; how close the scheduler comes to
+the best possible time is measured by tests/benchmarks/bench_scheduler.py.
 """
 
 from __future__ import annotations
@@ -10,9 +13,7 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
-
-from vpnroute_widgets.batch.scheduler import Job, Scheduler, TokenBucket
+from vpnroute_widgets.batch.scheduler import Job, Scheduler
 from vpnroute_widgets.errors import ApiError, TransportError
 
 
@@ -53,54 +54,60 @@ def outcome(job, value, error):
     return "cancelled" if job.cancelled else "ok" if error is None else "error"
 
 
-def test_token_bucket_paces_and_halves_on_throttling():
-    now = [0.0]
-    bucket = TokenBucket(10, burst=2, clock=lambda: now[0])
-    assert bucket.take() == 0.0
-    assert bucket.take() == pytest.approx(0.1)
-    now[0] += 0.1
-    assert bucket.take() == 0.0
-    bucket.throttled()
-    assert bucket.rate == 5
-    for _ in range(40):
-        bucket.recovered()
-    assert bucket.rate == 10
-    with pytest.raises(ValueError):
-        TokenBucket(0)
-
-
 def test_one_change_in_flight_per_gateway_and_gateways_in_parallel():
     gateways = [Gateway(busy_s=0.02) for _ in range(3)]
-    jobs = [Job((g, i), g, lambda _c, gw=gateways[g]: gw.change()) for g in range(3) for i in range(10)]
+    together = threading.Barrier(3, timeout=30)  # passed only when all three lanes have a call in flight
+
+    def first_then_change(gw):
+        if not gw.accepted:
+            together.wait()  # a BrokenBarrierError (the row's error) if the lanes ran one after another
+        return gw.change()
+
+    jobs = [Job((g, i), g, lambda _c, gw=gateways[g]: first_then_change(gw)) for g in range(3) for i in range(10)]
     scheduler = Scheduler(None, rate=1000, concurrency=8)
-    started = time.monotonic()
     counts = scheduler.run(jobs, outcome)
-    elapsed = time.monotonic() - started
-    assert counts == {"ok": 30}
+    assert counts == {"ok": 30}  # gateways ran side by side
     assert all(gw.max_in_flight == 1 and len(gw.accepted) == 10 for gw in gateways)
-    assert elapsed < 10 * 0.02 * 2.5  # gateways ran side by side: about one lane's time, not three
 
 
-def test_busy_gateway_is_polled_in_milliseconds_and_learned():
+def test_busy_gateway_is_polled_and_learned():
+    """The makespan and the median gap between changes (close to the busy time) are measured by
+    tests/benchmarks/bench_scheduler.py; here: every change lands, and the lane learns (no poll storm)."""
     gateway = Gateway(busy_s=0.05, latency_s=0.002)
     jobs = [Job(i, "gw", lambda _c: gateway.change()) for i in range(30)]
     scheduler = Scheduler(None, rate=1000)
-    started = time.monotonic()
     assert scheduler.run(jobs, outcome) == {"ok": 30}
-    elapsed = time.monotonic() - started
-    gaps = [b - a for a, b in zip(gateway.accepted, gateway.accepted[1:], strict=False)]
-    assert elapsed < 30 * 0.05 * 1.3
-    assert sorted(gaps)[len(gaps) // 2] < 0.05 * 1.15  # the median gap is close to the busy time
     assert gateway.refused < 30  # learned: not a poll storm
+    assert scheduler.calls == 30 + gateway.refused  # every busy answer cost one call, no more
+
+
+class CountingBucket:
+    """Stands in for the scheduler's token bucket: grants every token and counts who asked."""
+
+    def __init__(self, rate: float):
+        self.rate = self.target = rate
+        self.taken = 0
+
+    def take(self, now: float | None = None) -> float:
+        self.taken += 1
+        return 0.0
+
+    def throttled(self) -> None:
+        self.rate /= 2
+
+    def recovered(self) -> None:
+        self.rate = self.target
 
 
 def test_rate_limit_holds_for_all_lanes():
+    """Every attempt of every lane spends a token of the one bucket (test_retry.py: the bucket paces)."""
     gateways = [Gateway(busy_s=0.0) for _ in range(4)]
     jobs = [Job((g, i), g, lambda _c, gw=gateways[g]: gw.change()) for g in range(4) for i in range(10)]
     scheduler = Scheduler(None, rate=100, burst=1)
-    started = time.monotonic()
-    scheduler.run(jobs, outcome)
-    assert time.monotonic() - started >= 39 / 100 * 0.95
+    assert scheduler.bucket.rate == 100 and scheduler.bucket.burst == 1
+    scheduler.bucket = bucket = CountingBucket(100)
+    assert scheduler.run(jobs, outcome) == {"ok": 40}
+    assert bucket.taken == scheduler.calls == 40
 
 
 def test_retryable_errors_retry_and_permanent_ones_end_the_row():
@@ -145,7 +152,7 @@ def test_throttling_slows_everyone_then_recovers():
     calls = []
 
     def throttled_once(_c):
-        calls.append(time.monotonic())
+        calls.append(_c)
         if len(calls) == 1:
             raise ApiError("Throttling.User", "slow down", http_status=400)
         return "ok"
@@ -160,18 +167,21 @@ def test_cancel_stops_scheduling_lets_in_flight_finish_and_every_row_has_one_out
     cancel = threading.Event()
     results: dict = {}
 
+    calls_at_cancel = []
+
     def record(job, value, error):
         results.setdefault(job.key, []).append(outcome(job, value, error))
         if len(results) == 3:
+            calls_at_cancel.append(scheduler.calls)  # one lane: nothing is in flight while a row is judged
             cancel.set()
         return results[job.key][-1]
 
     jobs = [Job(i, "gw", lambda _c: gateway.change()) for i in range(50)]
-    started = time.monotonic()
-    counts = Scheduler(None, rate=1000, cancel=cancel).run(jobs, record)
-    assert time.monotonic() - started < 1.0
+    scheduler = Scheduler(None, rate=1000, cancel=cancel)
+    counts = scheduler.run(jobs, record)
     assert sorted(results) == list(range(50)) and all(len(v) == 1 for v in results.values())
     assert counts["ok"] == 3 and counts["cancelled"] == 47
+    assert calls_at_cancel == [scheduler.calls] and len(gateway.accepted) == 3  # nothing was sent after cancel
 
 
 def test_progress_reports_counts_rate_and_time_left():
