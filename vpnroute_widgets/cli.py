@@ -4,14 +4,21 @@
     python -m vpnroute_widgets rollback report.csv --endpoint http://127.0.0.1:PORT
 
 Exit status: 0 when every row that was sent ended ok or exists (or, for rollback, was deleted);
-1 when some row ended error or cancelled; 2 when the input, the options or the credentials are
-unusable (nothing was sent); 130 when interrupted twice.
+1 when some row ended error or cancelled; 2 when the input, the options, the report path or the
+credentials are unusable (nothing was sent); 130 when interrupted twice.
+
+Every text printed that came from a file or a server goes through :func:`clean_text` (one
+helper, applied by the stream wrapper :class:`_Clean`), so a hostile cell or answer cannot
+send terminal escapes (ESC, CSI, other C0/C1 controls, bidi overrides) to the user's terminal.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import math
+import os
+import re
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -19,7 +26,13 @@ from typing import Any, TextIO
 
 from .errors import CredentialsError, VpnRouteError
 
-__all__ = ["main"]
+__all__ = ["clean_text", "main"]
+
+# C0 controls but tab and newline, DEL, C1 controls, and the bidi marks and overrides (Trojan Source).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: The ranges of the numeric options (also what their error messages say).
+RATE_RANGE = (0.001, 10_000.0)
+CONCURRENCY_RANGE = (1, 256)
 
 _EPILOG = """\
 input columns
@@ -36,7 +49,13 @@ plan statuses
              route for one RouteDest (in the file or on the gateway)
   Only ready rows are sent. Overlapping prefixes are shown as information.
 
-report
+report and journal
+  The report path is checked before anything is sent (a missing directory is exit 2). While a
+  batch runs, each row's record is appended to REPORT.csv.journal (fsync'd); at the end the report
+  is written atomically from the records and the journal removed. If the run is killed, the
+  journal says what was done: apply the same file again with the same --report (rows it shows ok
+  are not sent again, and the new report owns them), or resume/rollback REPORT.csv (the journal
+  beside it is read too, even when the report itself was never written).
   One row per input row (row = the line of the CSV; the header is line 1), with the outcome:
   ok, exists, error (error_code, remedy), skipped (invalid, duplicate, conflict) or cancelled,
   and the ClientToken, request id and number of attempts. Cells that a spreadsheet would run as
@@ -80,7 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     apply.add_argument("--plan-only", action="store_true", help="only plan: read the gateways, send no change")
     apply.add_argument("--region", metavar="R", help="RegionId for rows without one (e.g. cn-hangzhou)")
     apply.add_argument("--gateway", metavar="ID", help="VpnGatewayId for rows without one (vpn-...)")
-    apply.add_argument("--weight", metavar="W", help="Weight for rows without one: 0 (standby) or 100 (active)")
+    apply.add_argument("--weight", metavar="W", type=_weight,
+                       help="Weight for rows without one: 0 (standby) or 100 (active)")
     apply.add_argument("--publish-vpc", metavar="BOOL", help="PublishVpc for rows without one: true or false")
     apply.add_argument("--batch-id", metavar="ID", help="name the batch (default: derived from the file's content)")
     resume = commands.add_parser("resume", help="re-apply only the error and cancelled rows of a report")
@@ -95,20 +115,63 @@ def _parser() -> argparse.ArgumentParser:
         where.add_argument("--endpoint", metavar="URL",
                            help="send to URL (https://..., or http://127.0.0.1:PORT for a local sandbox); "
                                 "default https://vpc.<region>.aliyuncs.com")
-        sub.add_argument("--rate", metavar="N", type=_positive, help="calls per second in all (default: see pacing)")
-        sub.add_argument("--concurrency", metavar="N", type=int, default=16, help="calls in flight at most (16)")
+        sub.add_argument("--rate", metavar="N", type=_rate,
+                         help=f"calls per second in all, {RATE_RANGE[0]:g} to {RATE_RANGE[1]:g} (default: see pacing)")
+        sub.add_argument("--concurrency", metavar="N", type=_concurrency, default=16,
+                         help=f"calls in flight at most, {CONCURRENCY_RANGE[0]} to {CONCURRENCY_RANGE[1]} (16)")
         sub.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
 
-def _positive(text: str) -> float:
+def _shown(text: str) -> str:
+    return repr(clean_text(text)[:40])
+
+
+def _rate(text: str) -> float:
+    low, high = RATE_RANGE
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
+        value = math.nan
+    if not (math.isfinite(value) and low <= value <= high):
+        raise argparse.ArgumentTypeError(f"must be a number of calls per second from {low:g} to {high:g}; "
+                                         f"got {_shown(text)}")
     return value
+
+
+def _concurrency(text: str) -> int:
+    low, high = CONCURRENCY_RANGE
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}; got {_shown(text)}")
+    return value
+
+
+def _weight(text: str) -> str:
+    if text.strip() not in ("0", "100"):
+        raise argparse.ArgumentTypeError(f"must be 0 (standby) or 100 (active); got {_shown(text)}")
+    return text.strip()
+
+
+def clean_text(text: object) -> str:
+    """``text`` without terminal controls: C0 (but tab and newline), DEL, C1, bidi overrides."""
+    return _CONTROLS.sub("", str(text))
+
+
+class _Clean:
+    """A text stream that writes everything through :func:`clean_text` (our own escapes use the raw one)."""
+
+    def __init__(self, stream: TextIO):
+        self.raw = stream
+
+    def write(self, text: str) -> int:
+        return self.raw.write(clean_text(text))
+
+    def flush(self) -> None:
+        self.raw.flush()
 
 
 class _Bar:
@@ -187,7 +250,19 @@ def _summary(result: Any, out: TextIO) -> None:
                   f"{group['remedy'].iloc[0]}\n")
 
 
-def _apply(args: argparse.Namespace, client: Any, sandbox: Any, out: TextIO, err: TextIO) -> int:
+def _journal_of(report: str | None, out: TextIO) -> str | None:
+    """The journal beside ``report``; says so when one from an interrupted run is there."""
+    from .batch.journal import journal_path
+
+    if not report:
+        return None
+    journal = journal_path(report)
+    if os.path.exists(journal):
+        out.write(f"note: {journal} holds an interrupted run: rows it shows ok are not sent again\n")
+    return journal
+
+
+def _apply(args: argparse.Namespace, client: Any, sandbox: Any, out: TextIO, err: TextIO, raw_err: TextIO) -> int:
     from .batch import apply_batch, plan_batch
 
     defaults = {"RegionId": args.region, "VpnGatewayId": args.gateway, "Weight": args.weight,
@@ -206,24 +281,27 @@ def _apply(args: argparse.Namespace, client: Any, sandbox: Any, out: TextIO, err
         batch.to_csv(args.report)
         out.write(f"plan written to {args.report}\n")
         return 0
+    journal = _journal_of(args.report, out)
     result = _run_in_thread(lambda cancel: apply_batch(
         batch, client, rate=args.rate, concurrency=args.concurrency, cancel=cancel,
-        progress=_Bar(err, args.quiet)), err)
-    result.to_csv(args.report)
+        progress=_Bar(raw_err, args.quiet), journal=journal), err)
+    result.to_csv(args.report)  # atomically; then the journal goes
     _summary(result, out)
     out.write(f"report written to {args.report}\n")
     return 0 if result.ok else 1
 
 
-def _again(args: argparse.Namespace, client: Any, out: TextIO, err: TextIO) -> int:
+def _again(args: argparse.Namespace, client: Any, out: TextIO, err: TextIO, raw_err: TextIO) -> int:
     from .batch import resume_batch, rollback_batch
 
     if args.command == "rollback" and args.sandbox:
         err.write("note: an embedded sandbox starts empty, so there is nothing of this batch to delete; "
                   "use --endpoint with the sandbox the batch was applied to.\n")
     run = resume_batch if args.command == "resume" else rollback_batch
+    journal = _journal_of(args.report, out)
     result = _run_in_thread(lambda cancel: run(args.previous, client, rate=args.rate, concurrency=args.concurrency,
-                                               cancel=cancel, progress=_Bar(err, args.quiet)), err)
+                                               cancel=cancel, progress=_Bar(raw_err, args.quiet),
+                                               journal=journal), err)
     if args.report:
         result.to_csv(args.report)
     _summary(result, out)
@@ -234,14 +312,19 @@ def _again(args: argparse.Namespace, client: Any, out: TextIO, err: TextIO) -> i
 
 def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     """Run the command line; returns the exit status (see the module docstring)."""
-    out, err = stdout or sys.stdout, stderr or sys.stderr
+    from .log.report import check_writable
+
+    raw_out, raw_err = stdout or sys.stdout, stderr or sys.stderr
+    out, err = _Clean(raw_out), _Clean(raw_err)
     args = _parser().parse_args(argv)
     try:
+        if args.report:
+            check_writable(args.report)  # before anything is sent
         with contextlib.ExitStack() as stack:
             client, sandbox = _client(args, stack)
             if args.command == "apply":
-                return _apply(args, client, sandbox, out, err)
-            return _again(args, client, out, err)
+                return _apply(args, client, sandbox, out, err, raw_err)
+            return _again(args, client, out, err, raw_err)
     except CredentialsError as exc:
         err.write(f"error: {exc}\n(or use --sandbox to try without an account)\n")
         return 2
@@ -249,7 +332,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
         err.write(f"error: {exc}\n")
         return 2
     except KeyboardInterrupt:
-        err.write("interrupted: no report written\n")
+        kept = f"; {args.report}.journal keeps what was done (apply again or resume)" if args.report else ""
+        err.write(f"interrupted: no report written{kept}\n")
         return 130
 
 

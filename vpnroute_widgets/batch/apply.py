@@ -6,13 +6,23 @@ input's ``row`` and the ``batch_id``: ``ok`` (created), ``exists`` (already ther
 (``error_code``, ``remedy``), ``skipped`` (invalid, duplicate or conflicting row: never sent) or
 ``cancelled`` (not sent because the batch was cancelled). ``attempts`` counts every HTTP attempt
 of the row, gateway-busy polls included.
+
+With ``journal=PATH`` (the CLI's default: next to the report) a run appends every row's record to a
+crash journal (:mod:`vpnroute_widgets.batch.journal`) as it goes. A later run of the same batch with
+the same journal does not send again the rows it shows ``ok`` (it keeps their records, so its report
+owns those routes), and re-sends with the same ClientToken a row that was sent but never answered.
+``resume_batch`` and ``rollback_batch`` given a report path also read the journal beside it (or a
+journal path alone), so the routes of a killed run are resumed or rolled back too.
 """
 
 from __future__ import annotations
 
+import math
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from os import PathLike
 from typing import Any
@@ -24,6 +34,7 @@ from ..errors import ApiError, ValidationError, describe_error
 from ..log.response_log import ResponseLog
 from ..model import RouteEntryRequest
 from ..wire import is_loopback
+from .journal import SUFFIX, UNANSWERED, Journal, JournalError, journal_path, journal_records
 from .plan import plan_batch
 from .scheduler import Job, Progress, Scheduler
 from .tokens import derive_client_token
@@ -63,6 +74,7 @@ class BatchResult:
     elapsed_s: float
     calls: int
     cancelled: bool
+    journal: str | None = None  # the crash journal of the run, removed once to_csv writes the report to a file
 
     def counts(self) -> dict[str, int]:
         """Rows per outcome (ok, error, exists, skipped, cancelled)."""
@@ -77,8 +89,16 @@ class BatchResult:
         return self.log.to_dataframe()
 
     def to_csv(self, path: str | PathLike | None = None) -> str | None:
-        """The report: formula cells escaped, a path written atomically (``None`` returns the text)."""
-        return self.log.to_csv(path)
+        """The report: formula cells escaped, a path written atomically (``None`` returns the text).
+
+        Once the report is on disk the run's journal (if any) has done its work and is removed.
+        """
+        text = self.log.to_csv(path)
+        if path is not None and not hasattr(path, "write") and self.journal:
+            with suppress(FileNotFoundError):
+                os.unlink(self.journal)
+            self.journal = None
+        return text
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{k} {v}" for k, v in self.counts().items())
@@ -146,12 +166,49 @@ def _finish_delete(job: Job, value: Any, error: BaseException | None) -> dict[st
 # --- running -----------------------------------------------------------------------------------
 
 
+_OPERATION_OF = {"apply": CREATE, "resume": CREATE, "rollback": DELETE}
+_MAX_CONCURRENCY = 256
+
+
+def _check_pacing(rate: float | None, burst: float | None, concurrency: int, max_failures: int,
+                  busy_timeout: float) -> None:
+    """Refuse pacing options the scheduler cannot honour, naming the option and its range."""
+    def number(name: str, value: Any, low: float, high: float, *, integer: bool = False) -> None:
+        kind = "an integer" if integer else "a number"
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        ok = ok and low <= value <= high and (not integer or float(value).is_integer())
+        if not ok:
+            raise ValidationError(name, f"must be {kind} from {low:g} to {high:g}; got {value!r}.", value=value)
+
+    if rate is not None:
+        number("rate", rate, 0.001, 10_000)
+    if burst is not None:
+        number("burst", burst, 1, 10_000)
+    number("concurrency", concurrency, 1, _MAX_CONCURRENCY, integer=True)
+    number("max_failures", max_failures, 1, 100, integer=True)
+    number("busy_timeout", busy_timeout, 0, 86_400)
+
+
+def _row_key(value: Any) -> Any:
+    """A row label as the journal stores it (the log keeps rows as integers)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
+
+
 class _Run:
-    """One scheduler run over some rows; other rows keep the record they were given."""
+    """One scheduler run over some rows; other rows keep the record they were given.
+
+    A context manager: the journal (when there is one) is opened on entry, so what earlier runs
+    wrote (:attr:`prior`) is known before anything is decided, and released on exit.
+    """
 
     def __init__(self, client: Any, batch_id: str, operation: str, *, rate: float | None, burst: float | None,
                  concurrency: int, cancel: threading.Event | None, progress: Callable[[Progress], None] | None,
-                 log: ResponseLog | None, max_failures: int, busy_timeout: float):
+                 log: ResponseLog | None, max_failures: int, busy_timeout: float,
+                 journal: str | PathLike | None = None):
+        _check_pacing(rate, burst, concurrency, max_failures, busy_timeout)
         self.batch_id = batch_id
         self.operation = operation
         self.client = client.clone(log=None, on_call=None, max_attempts=1, retry_configuring=False)
@@ -162,18 +219,79 @@ class _Run:
                                    concurrency=concurrency, max_failures=max_failures, busy_timeout=busy_timeout,
                                    cancel=self.cancel, progress=progress)
         self.records: dict[int, dict[str, Any]] = {}
+        self.journal_file = os.fspath(journal) if journal is not None else None
+        self.journal: Journal | None = None
+        self.prior: dict[Any, tuple[str, dict[str, Any]]] = {}
+        self._rows: set[Any] = set()
+        self._sent: set[Any] = set()
+
+    def __enter__(self) -> _Run:
+        if self.journal_file is not None:
+            self.journal = Journal(self.journal_file, batch_id=self.batch_id,
+                                   operation=_OPERATION_OF[self.operation])
+            self.prior = self.journal.prior
+        return self
+
+    def __exit__(self, kind: Any, *_: Any) -> None:
+        if self.journal is not None:
+            self.journal.close(finished=kind is None)
+
+    # --- what an earlier run of this batch did (from the journal) ---
+
+    def carried(self, row: Any) -> dict[str, Any] | None:
+        """The earlier run's ok record of ``row``: kept, and the row is not sent again."""
+        self._rows.add(_row_key(row))
+        event, record = self.prior.get(_row_key(row), ("", {}))
+        return record if event == "done" and record.get("outcome") == "ok" else None
+
+    def unanswered(self, row: Any) -> dict[str, Any] | None:
+        """The earlier run's record of ``row`` when it was sent and its answer never recorded."""
+        self._rows.add(_row_key(row))
+        event, record = self.prior.get(_row_key(row), ("", {}))
+        return record if event == "sent" else None
+
+    def _check_prior_owned(self) -> None:
+        left = sorted(set(self.prior) - self._rows, key=str)
+        if left:
+            raise JournalError(f"{self.journal_file}: holds rows {', '.join(map(str, left[:10]))} of batch "
+                               f"{self.batch_id} that this run does not have (was the file edited?). Fix: apply "
+                               "the same file again, or resume/rollback the report beside the journal first.")
+
+    # --- deciding and running ---
 
     def decided(self, position: int, record: dict[str, Any]) -> None:
         self.records[position] = record
         if self.shared_log is not None:
             self.shared_log.append(record)
 
+    def _journaled(self, key: Any, base: dict[str, Any], send: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """``send``, with a "sent" line on disk before the row's first attempt goes out."""
+        journal = self.journal
+        if journal is None:
+            return send
+
+        def first_noted(client: Any) -> Any:
+            if key not in self._sent:
+                self._sent.add(key)
+                journal.write("sent", [base])
+            return send(client)
+
+        return first_noted
+
     def run(self, jobs: list[Job], bases: dict[int, dict[str, Any]], finisher) -> BatchResult:
         def finish(job: Job, value: Any, error: BaseException | None) -> str:
             record = {**bases[job.key], **_timing(job), **finisher(job, value, error)}
             self.decided(job.key, record)
+            if self.journal is not None:
+                self.journal.write("done", [record])
             return record["outcome"]
 
+        if self.journal is not None:
+            self._check_prior_owned()
+            self.journal.write("done", [self.records[k] for k in sorted(self.records)])
+            self.journal.write("pending", [bases[job.key] for job in jobs])
+            for job in jobs:
+                job.send = self._journaled(job.key, bases[job.key], job.send)
         preset: dict[str, int] = {}
         for record in self.records.values():
             preset[record["outcome"]] = preset.get(record["outcome"], 0) + 1
@@ -181,17 +299,25 @@ class _Run:
         self.scheduler.run(jobs, finish, preset=preset)
         elapsed = time.monotonic() - started
         log = ResponseLog(self.records[k] for k in sorted(self.records))
-        return BatchResult(self.batch_id, self.operation, log, elapsed, self.scheduler.calls, self.cancel.is_set())
+        return BatchResult(self.batch_id, self.operation, log, elapsed, self.scheduler.calls, self.cancel.is_set(),
+                           journal=self.journal_file)
 
 
 def _lane(req: RouteEntryRequest) -> tuple[str, str]:
     return (req.region_id, req.vpn_gateway_id)
 
 
+def _create_job(position: int, req: RouteEntryRequest, *, unknown: bool = False) -> Job:
+    job = Job(position, _lane(req), lambda c, req=req: c.create_vpn_route_entry(req))
+    job.unknown = unknown  # an earlier attempt may have made it: AlreadyExist then means ok
+    return job
+
+
 def apply_batch(batch: Any, client: Any, *, defaults: Mapping[str, Any] | None = None, batch_id: str | None = None,
                 rate: float | None = None, burst: float | None = None, concurrency: int = 16,
                 cancel: threading.Event | None = None, progress: Callable[[Progress], None] | None = None,
-                log: ResponseLog | None = None, max_failures: int = 8, busy_timeout: float = 600.0) -> BatchResult:
+                log: ResponseLog | None = None, max_failures: int = 8, busy_timeout: float = 600.0,
+                journal: str | PathLike | None = None) -> BatchResult:
     """Create the ready routes of ``batch`` (a Batch, or any source :func:`plan_batch` reads).
 
     At most one create is in flight per gateway; gateways run in parallel (``concurrency`` calls
@@ -200,35 +326,59 @@ def apply_batch(batch: Any, client: Any, *, defaults: Mapping[str, Any] | None =
     :class:`~vpnroute_widgets.scheduler.Progress` at most every 0.1 s and at the end, in this
     thread. ``log`` (default: the client's own log, if it has one; for example the app's ResponseLog)
     also gets every record as it is decided.
+
+    ``journal`` (a path; None: none) keeps a crash journal there (see the module docstring): if the
+    kernel dies, applying the same batch again with the same journal sends nothing twice and its
+    result owns the routes the dead run created. ``result.to_csv(path)`` removes the journal.
     """
     planned = plan_batch(batch, client, defaults=defaults, batch_id=batch_id)
-    run = _Run(client, planned.batch_id, "apply", rate=rate, burst=burst, concurrency=concurrency, cancel=cancel,
-               progress=progress, log=log, max_failures=max_failures, busy_timeout=busy_timeout)
-    jobs, bases = [], {}
-    for position, line in enumerate(planned.plan.to_dict("records")):
-        base = _base(line, CREATE, planned.batch_id, run.endpoint)
-        status = line["status"]
-        if status == "ready":
-            req = planned.requests[position]
-            bases[position] = base
-            jobs.append(Job(position, _lane(req), lambda c, req=req: c.create_vpn_route_entry(req)))
-        elif status == "exists":
-            run.decided(position, {**base, "outcome": "exists", "error_message": line["message"], "attempts": 0})
-        else:
-            code, remedy = _PLAN_SKIPS[status]
-            run.decided(position, {**base, "outcome": "skipped", "error_code": code, "attempts": 0,
-                                   "error_message": f"{status}: {line['message']}", "remedy": remedy})
-    return run.run(jobs, bases, _finish_create)
+    with _Run(client, planned.batch_id, "apply", rate=rate, burst=burst, concurrency=concurrency, cancel=cancel,
+              progress=progress, log=log, max_failures=max_failures, busy_timeout=busy_timeout,
+              journal=journal) as run:
+        jobs, bases = [], {}
+        for position, line in enumerate(planned.plan.to_dict("records")):
+            base = _base(line, CREATE, planned.batch_id, run.endpoint)
+            status = line["status"]
+            kept, lost = run.carried(line["row"]), run.unanswered(line["row"])
+            if kept is not None:
+                run.decided(position, kept)
+            elif lost is not None and status in ("ready", "exists"):
+                bases[position] = {**base, "client_token": lost.get("client_token")}
+                jobs.append(_create_job(position, _request_of(bases[position]), unknown=True))
+            elif status == "ready":
+                bases[position] = base
+                jobs.append(_create_job(position, planned.requests[position]))
+            elif status == "exists":
+                run.decided(position, {**base, "outcome": "exists", "error_message": line["message"],
+                                       "attempts": 0})
+            else:
+                code, remedy = _PLAN_SKIPS[status]
+                run.decided(position, {**base, "outcome": "skipped", "error_code": code, "attempts": 0,
+                                       "error_message": f"{status}: {line['message']}", "remedy": remedy})
+        return run.run(jobs, bases, _finish_create)
 
 
 def _report_log(report: Any) -> ResponseLog:
+    """The records of ``report``; a report path also brings the records of the journal beside it."""
     if isinstance(report, BatchResult):
         return report.log
     if isinstance(report, ResponseLog):
         return report
     if isinstance(report, pd.DataFrame):
         return ResponseLog.from_dataframe(report)
-    return ResponseLog.from_csv(report)
+    if hasattr(report, "read"):
+        return ResponseLog.from_csv(report)
+    path = os.fspath(report)
+    if path.endswith(SUFFIX):
+        if not os.path.exists(path):
+            raise FileNotFoundError(2, "No such file or directory", path)
+        return ResponseLog(journal_records(path))
+    beside = journal_path(path)
+    has_journal = os.path.exists(beside)
+    log = ResponseLog.from_csv(path) if os.path.exists(path) or not has_journal else ResponseLog()
+    if has_journal:
+        log.extend(journal_records(beside))  # newer than the report: the last record per row wins
+    return log
 
 
 def _report_records(report: Any, batch_id: str | None = None) -> tuple[str, list[dict[str, Any]]]:
@@ -254,66 +404,83 @@ def _request_of(record: Mapping[str, Any]) -> RouteEntryRequest:
     return RouteEntryRequest(**{c: record.get(c) for c in _REQUEST_COLUMNS})
 
 
+def _unanswered(record: Mapping[str, Any]) -> bool:
+    """A row a killed run sent without recording the answer: the change may have been made."""
+    return record.get("state") == UNANSWERED
+
+
 def resume_batch(report: Any, client: Any, **options: Any) -> BatchResult:
     """Apply again only the rows of ``report`` that ended ``error`` or ``cancelled`` (same ClientTokens).
 
     ``report`` is a BatchResult, a ResponseLog (for example the app's log: ``batch_id=`` picks a
-    batch when it holds several), a DataFrame or a CSV report path. The result has one record per
-    row of the batch: new ones for the rows applied again, the latest old ones otherwise.
+    batch when it holds several), a DataFrame, a CSV report path (with the journal beside it, if
+    a run was killed; the report itself may then be missing) or a journal path. The result has one
+    record per row of the batch: new ones for the rows applied again, the latest old ones otherwise.
+    Options as for :func:`apply_batch` (``journal=`` too).
     """
     batch_id, records = _report_records(report, options.pop("batch_id", None))
-    run = _Run(client, batch_id, "resume", **_run_options(options))
-    jobs, bases = [], {}
-    for position, record in enumerate(records):
-        if record["outcome"] not in ("error", "cancelled"):
-            run.decided(position, record)
-            continue
-        base = {**_base(record, CREATE, batch_id, run.endpoint)}
-        try:
-            req = _request_of(record)
-        except ValidationError as err:
-            run.decided(position, {**base, **_error_fields(err), "attempts": 0})
-            continue
-        bases[position] = base
-        jobs.append(Job(position, _lane(req), lambda c, req=req: c.create_vpn_route_entry(req)))
-    return run.run(jobs, bases, _finish_create)
+    with _Run(client, batch_id, "resume", **_run_options(options)) as run:
+        jobs, bases = [], {}
+        for position, record in enumerate(records):
+            kept, lost = run.carried(record.get("row")), run.unanswered(record.get("row"))
+            if kept is not None:
+                run.decided(position, kept)
+                continue
+            if lost is None and record["outcome"] not in ("error", "cancelled"):
+                run.decided(position, record)
+                continue
+            base = {**_base(lost or record, CREATE, batch_id, run.endpoint)}
+            try:
+                req = _request_of(base)
+            except ValidationError as err:
+                run.decided(position, {**base, **_error_fields(err), "attempts": 0})
+                continue
+            bases[position] = base
+            jobs.append(_create_job(position, req, unknown=lost is not None or _unanswered(record)))
+        return run.run(jobs, bases, _finish_create)
 
 
 def rollback_batch(report: Any, client: Any, **options: Any) -> BatchResult:
     """Delete the routes a batch created (its rows that ended ``ok``), gateway by gateway.
 
     ``report`` is the result of :func:`apply_batch` or :func:`resume_batch`, a ResponseLog (the
-    app's log too: ``batch_id=`` picks a batch when it holds several), a DataFrame or a CSV
-    report. Every row gets one rollback record: ``ok`` (deleted, or already gone), ``error``,
+    app's log too: ``batch_id=`` picks a batch when it holds several), a DataFrame, a CSV report
+    (with the journal beside it, if a run was killed) or a journal path. Rows a killed run sent
+    without recording the answer are deleted too (a route that is not there counts as deleted).
+    Every row gets one rollback record: ``ok`` (deleted, or already gone), ``error``,
     ``cancelled``, or ``skipped`` (the batch did not create it). Running it again is safe.
-    Options as for :func:`apply_batch` (rate, burst, concurrency, cancel, progress, log, ...).
+    Options as for :func:`apply_batch` (rate, burst, concurrency, cancel, progress, log, journal, ...).
     """
     batch_id, records = _report_records(report, options.pop("batch_id", None))
-    run = _Run(client, batch_id, "rollback", **_run_options(options))
-    jobs, bases = [], {}
-    for position, record in enumerate(records):
-        base = _base(record, DELETE, batch_id, run.endpoint)
-        if record["outcome"] != "ok":
-            run.decided(position, {**base, "outcome": "skipped", "attempts": 0,
-                                   "error_message": f"not created by this batch ({record['outcome']})."})
-            continue
-        try:
-            req = _request_of(record)
-        except ValidationError as err:
-            run.decided(position, {**base, **_error_fields(err), "attempts": 0})
-            continue
-        token = derive_client_token(batch_id, req.identity(), "delete")
-        base["client_token"] = token
-        bases[position] = base
-        jobs.append(Job(position, _lane(req), lambda c, r=req, t=token: c.delete_vpn_route_entry(
-            r.region_id, r.vpn_gateway_id, r.route_dest, r.next_hop, r.weight, overlay_mode=r.overlay_mode,
-            client_token=t)))
-    return run.run(jobs, bases, _finish_delete)
+    with _Run(client, batch_id, "rollback", **_run_options(options)) as run:
+        jobs, bases = [], {}
+        for position, record in enumerate(records):
+            base = _base(record, DELETE, batch_id, run.endpoint)
+            kept, lost = run.carried(record.get("row")), run.unanswered(record.get("row"))
+            if kept is not None:
+                run.decided(position, kept)
+                continue
+            if lost is None and record["outcome"] != "ok" and not _unanswered(record):
+                run.decided(position, {**base, "outcome": "skipped", "attempts": 0,
+                                       "error_message": f"not created by this batch ({record['outcome']})."})
+                continue
+            try:
+                req = _request_of(record)
+            except ValidationError as err:
+                run.decided(position, {**base, **_error_fields(err), "attempts": 0})
+                continue
+            token = derive_client_token(batch_id, req.identity(), "delete")
+            base["client_token"] = token
+            bases[position] = base
+            jobs.append(Job(position, _lane(req), lambda c, r=req, t=token: c.delete_vpn_route_entry(
+                r.region_id, r.vpn_gateway_id, r.route_dest, r.next_hop, r.weight, overlay_mode=r.overlay_mode,
+                client_token=t)))
+        return run.run(jobs, bases, _finish_delete)
 
 
 def _run_options(options: Mapping[str, Any]) -> dict[str, Any]:
     allowed = {"rate": None, "burst": None, "concurrency": 16, "cancel": None, "progress": None, "log": None,
-               "max_failures": 8, "busy_timeout": 600.0}
+               "max_failures": 8, "busy_timeout": 600.0, "journal": None}
     unknown = set(options) - set(allowed)
     if unknown:
         raise TypeError(f"unknown option(s) {', '.join(sorted(unknown))}; accepted: {', '.join(allowed)}.")
