@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ValidationError
-from ..model import CHECKERS
+from ..model import CHECKERS, is_blank
 from ..reference import REQUEST_FIELDS
 
 __all__ = ["FIELDS", "REQUIRED", "BatchInputError", "RawRoutes", "is_blank", "read_routes"]
@@ -39,14 +39,6 @@ class BatchInputError(ValidationError):
 
 def _key(name: object) -> str:
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
-
-
-def is_blank(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float) and value != value:
-        return True
-    return isinstance(value, str) and not value.strip()
 
 
 # --- reading -------------------------------------------------------------------------------------

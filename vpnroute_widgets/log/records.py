@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from ..model.values import parse_bool
+from ..reference import REQUEST_FIELDS
+
 __all__ = ["COLUMNS", "OUTCOMES", "SECRET_KEY_PATTERN", "now_utc", "record_from_request"]
 
 COLUMNS: tuple[str, ...] = (
@@ -49,18 +52,8 @@ SECRET_KEY_PATTERN = re.compile(
     re.IGNORECASE,
 )
 
-# API parameter name -> record column, for the request side of a record.
-PARAM_COLUMNS = {
-    "RegionId": "region_id",
-    "VpnGatewayId": "vpn_gateway_id",
-    "RouteDest": "route_dest",
-    "NextHop": "next_hop",
-    "Weight": "weight",
-    "PublishVpc": "publish_vpc",
-    "OverlayMode": "overlay_mode",
-    "Description": "description",
-    "ClientToken": "client_token",
-}
+# API parameter name -> record column, for the request side of a record (from the reference: one mapping).
+PARAM_COLUMNS = {doc.name: doc.attr for doc in REQUEST_FIELDS}
 
 
 def now_utc() -> datetime:
@@ -76,9 +69,7 @@ def _wire_to_value(column: str, value: Any) -> Any:
         except (TypeError, ValueError):
             return None  # not an integer: the error message of the record names the raw value
     if column == "publish_vpc":
-        if isinstance(value, bool):
-            return value
-        return {"true": True, "false": False}.get(str(value).strip().lower())
+        return parse_bool(value)
     return str(value) if column != "weight" else value
 
 

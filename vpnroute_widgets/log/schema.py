@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import VpnRouteError, error_info
+from ..model.values import is_blank, parse_bool
 from .records import COLUMNS, OUTCOMES, PARAM_COLUMNS, SECRET_KEY_PATTERN, now_utc
 
 INT_COLUMNS = ("weight", "http_status", "create_time", "attempts", "row")
@@ -39,8 +40,6 @@ _OUTCOME, _CODE = _POSITION["outcome"], _POSITION["error_code"]
 _REGION, _GATEWAY = _POSITION["region_id"], _POSITION["vpn_gateway_id"]
 _COLUMN_OF_PARAM = MappingProxyType(dict(PARAM_COLUMNS))
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-_TRUE_WORDS = frozenset({"true", "1", "yes"})
-_FALSE_WORDS = frozenset({"false", "0", "no"})
 
 
 class RecordError(VpnRouteError, ValueError):
@@ -60,9 +59,7 @@ class RecordError(VpnRouteError, ValueError):
 
 def _missing(value: Any) -> bool:
     """None, NaN, pd.NA and NaT all mean "no value" (so rows of a DataFrame can be appended)."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and value != value
+    return value is None or (not isinstance(value, str) and is_blank(value))
 
 
 def _refuse(column: str, kind: str, value: Any) -> RecordError:
@@ -135,21 +132,12 @@ def _to_float(column: str, value: Any) -> float | None:
 
 
 def _to_bool(column: str, value: Any) -> bool | None:
-    if value is True or value is False:
-        return value
-    if _missing(value):
+    if _missing(value) or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, numbers.Integral) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str):
-        word = value.strip().lower()
-        if not word:
-            return None
-        if word in _TRUE_WORDS or word in _FALSE_WORDS:
-            return word in _TRUE_WORDS
-    raise _refuse(column, "true or false", value)
+    parsed = parse_bool(value)
+    if parsed is None:
+        raise _refuse(column, "true or false", value)
+    return parsed
 
 
 def _to_timestamp(column: str, value: Any) -> datetime:

@@ -34,11 +34,13 @@ from .requests import (
     RouteEntryRequest,
 )
 from .resources import RouteEntry
+from .values import is_blank, parse_bool
 
 __all__ = [
     "CHECKERS", "ApiRequest", "DeleteRouteEntryRequest", "DescribeConnectionsRequest", "DescribeGatewayRequest",
     "DescribeGatewaysRequest", "DescribeRouteEntriesRequest", "ModifyRouteWeightRequest", "PublishRouteRequest",
     "RouteEntry", "RouteEntryRequest", "ValidationError", "check_client_token", "check_description", "check_new_weight",
     "check_next_hop", "check_overlay_mode", "check_publish_vpc", "check_region_id", "check_route_dest",
-    "check_route_entry_type", "check_route_type", "check_vpn_gateway_id", "check_weight",
+    "check_route_entry_type", "check_route_type", "check_vpn_gateway_id", "check_weight", "is_blank",
+    "parse_bool",
 ]

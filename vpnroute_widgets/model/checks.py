@@ -14,6 +14,7 @@ import re
 import unicodedata
 
 from ..errors import ValidationError
+from .values import is_blank, parse_bool
 
 __all__ = [
     "CHECKERS",
@@ -39,13 +40,11 @@ _NEXT_HOP_RE = re.compile(r"^vco-[a-z0-9]{4,64}$")
 _VPC_RE = re.compile(r"^vpc-[a-z0-9]{4,64}$")
 _PRINTABLE_ASCII = re.compile(r"^[\x21-\x7e]+$")
 _ASCII_INT = re.compile(r"-?[0-9]{1,6}")
-_TRUE = "true"
-_FALSE = "false"
 
 
 def _text(field: str, value: object, *, required: bool = True) -> str | None:
-    """Common string handling: None or blank means missing; surrounding spaces are dropped."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    """Common string handling: blank (None, NaN, spaces) means missing; surrounding spaces are dropped."""
+    if is_blank(value):
         if required:
             raise ValidationError(field, "is required and was empty.", value=value, missing=True)
         return None
@@ -154,11 +153,10 @@ def check_weight(value: object) -> int:
 
 def check_publish_vpc(value: object) -> bool:
     """PublishVpc: a bool, or "true"/"false" in any case."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in (_TRUE, _FALSE):
-        return value.strip().lower() == _TRUE
-    if value is None or (isinstance(value, str) and not value.strip()):
+    parsed = parse_bool(value)
+    if parsed is not None:
+        return parsed
+    if is_blank(value):
         raise ValidationError("PublishVpc", "is required: true or false.", value=value, missing=True)
     raise ValidationError("PublishVpc", f"must be true or false, got {value!r}.", value=value)
 
