@@ -279,12 +279,14 @@ def _mark_overlaps(lines: list[dict[str, Any]], existing: Mapping[tuple, list], 
                 and ln["status"] in ("ready", "exists")]
         for line in mine:
             net = _network(line["route_dest"])
-            prefixes[int(net.network_address), net.prefixlen].append(f"{net} (row {line['row']})")
+            if net is not None:  # ready and exists rows hold checked CIDRs: always true
+                prefixes[int(net.network_address), net.prefixlen].append(f"{net} (row {line['row']})")
         ordered = sorted(prefixes)
         for line in mine:
-            if line["status"] != "ready":
+            net = _network(line["route_dest"])
+            if line["status"] != "ready" or net is None:
                 continue
-            found = _overlapping(_network(line["route_dest"]), prefixes, ordered)
+            found = _overlapping(net, prefixes, ordered)
             if found:
                 more = f" and {len(found) - shown} more" if len(found) > shown else ""
                 line["info"] = f"overlaps {', '.join(found[:shown])}{more}"

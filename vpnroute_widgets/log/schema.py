@@ -92,7 +92,7 @@ def _to_int(column: str, value: Any) -> int | None:
         if isinstance(value, numbers.Integral):
             value = int(value)
         elif isinstance(value, numbers.Real) and float(value).is_integer():
-            value = int(value)
+            value = int(float(value))
         else:
             raise _refuse(column, "an integer", value)
     if not _INT64_MIN <= value <= _INT64_MAX:
@@ -220,7 +220,8 @@ def normalise_record(record: Mapping[str, Any]) -> tuple:
     for key, value in record.items():
         position = _POSITION.get(key)
         if position is None:
-            check_column_name(key)
+            check_column_name(key)  # raises: unknown or secret-looking
+            continue
         row[position] = _CONVERTERS[key](key, value)
     if row[0] is None:
         row[0] = now_utc()

@@ -42,12 +42,10 @@ _PRINTABLE_ASCII = re.compile(r"^[\x21-\x7e]+$")
 _ASCII_INT = re.compile(r"-?[0-9]{1,6}")
 
 
-def _text(field: str, value: object, *, required: bool = True) -> str | None:
-    """Common string handling: blank (None, NaN, spaces) means missing; surrounding spaces are dropped."""
+def _text(field: str, value: object) -> str:
+    """A required text value: blank (None, NaN, spaces) is missing; surrounding spaces are dropped."""
     if is_blank(value):
-        if required:
-            raise ValidationError(field, "is required and was empty.", value=value, missing=True)
-        return None
+        raise ValidationError(field, "is required and was empty.", value=value, missing=True)
     if not isinstance(value, str):
         raise ValidationError(field, f"must be text, got {type(value).__name__} {value!r}.", value=value)
     return value.strip()
