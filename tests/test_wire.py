@@ -1,4 +1,5 @@
-"""Request building and response parsing: previews hide secrets; bodies map to data or errors."""
+"""wire.py, pure: request building and response parsing (previews hide secrets; bodies map to data or errors),
+endpoint checks, and XML declarations refused, never expanded."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import json
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import xmltodict
 
 import vpnroute_widgets as vw
 from vpnroute_widgets import signing
+from vpnroute_widgets.client import VpcClient
+from vpnroute_widgets.transport import InProcessTransport
 from vpnroute_widgets.wire import check_endpoint, list_items, parse_response, prepare_call
 
 SECRET = "SENTINEL-transport-secret"
@@ -86,3 +90,83 @@ def test_list_items_handles_absent_empty_single_and_many():
 
 def test_check_endpoint_accepts_ipv6_loopback():
     assert check_endpoint("http://[::1]:8080") == "http://[::1]:8080"
+
+
+# --- endpoints: clean https, or plain http to loopback only (the security audit, issue 8, promise 4) ------
+
+
+@pytest.mark.parametrize("endpoint", [
+    "https://user:pw@vpc.cn-hangzhou.aliyuncs.com",  # user info would travel as Basic auth and show in reprs
+    "http://127.0.0.1@evil.example.com", "http://evil.example.com#@127.0.0.1", "http://localhost.evil.example.com",
+    "http://127.0.0.1.nip.io:8080", "http://0.0.0.0:8080", "http://[::ffff:10.0.0.1]:80", "https://vpc.example.com#x",
+    "javascript:alert(1)", "file:///etc/passwd", "https://vpc.example.com:99999", "https://vpc.example.com:x",
+])
+def test_only_clean_https_or_loopback_http_endpoints(endpoint):
+    with pytest.raises(vw.ConfigurationError) as caught:
+        check_endpoint(endpoint)
+    assert "pw" not in str(caught.value)
+    with pytest.raises(vw.ConfigurationError):  # the client checks with the same function
+        VpcClient(vw.Credentials("id", "secret"), endpoint=endpoint)
+
+
+@pytest.mark.parametrize("endpoint", ["http://127.0.0.2:8080", "http://[::1]:8080", "http://LOCALHOST:1"])
+def test_every_loopback_address_may_use_plain_http(endpoint):
+    assert check_endpoint(endpoint) == endpoint
+    assert VpcClient(vw.Credentials("id", "secret"), endpoint=endpoint).endpoint == endpoint
+
+
+# --- XML: declarations refused, never expanded ---------------------------------------------------------
+
+
+XML_ATTACKS = {
+    "external entity": b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                       b"<CreateVpnRouteEntryResponse><RouteDest>&x;</RouteDest></CreateVpnRouteEntryResponse>",
+    "parameter entity": b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY % p SYSTEM "http://127.0.0.1:9/x.dtd"> %p;]>'
+                        b"<CreateVpnRouteEntryResponse/>",
+    "lower-case doctype": b'<!doctype r [<!entity a "b">]><CreateVpnRouteEntryResponse>&a;'
+                          b"</CreateVpnRouteEntryResponse>",
+    "error body": b'<?xml version="1.0"?><!DOCTYPE Error [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>'
+                  b"<Error><Code>&b;</Code><Message>&b;</Message></Error>",
+    "utf-16": '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE r [<!ENTITY a "AAAA">]>'
+              "<CreateVpnRouteEntryResponse><RouteDest>&a;</RouteDest></CreateVpnRouteEntryResponse>".encode("utf-16"),
+    "leading whitespace": b'\n  <!DOCTYPE r [<!ENTITY a "b">]><CreateVpnRouteEntryResponse>&a;'
+                          b"</CreateVpnRouteEntryResponse>",
+    "billion laughs": b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "' + b"a" * 1000 + b'">'
+                      + b"".join(b'<!ENTITY a%d "%s">' % (i, b"&a%s;" % (b"" if i == 1 else b"%d" % (i - 1)) * 4)
+                                 for i in range(1, 12)) + b"]><CreateVpnRouteEntryResponse>&a11;"
+                      b"</CreateVpnRouteEntryResponse>",
+}
+
+
+@pytest.fixture
+def xml_parses(monkeypatch):
+    """Every call of the XML parser wire.py uses, with its keyword arguments."""
+    calls: list[dict] = []
+    real = xmltodict.parse
+
+    def spy(body, **kwargs):
+        calls.append(kwargs)
+        return real(body, **kwargs)
+
+    monkeypatch.setattr(xmltodict, "parse", spy)
+    return calls
+
+
+@pytest.mark.parametrize("name", sorted(XML_ATTACKS))
+def test_client_refuses_xml_with_declarations(xml_parses, name):
+    """Refused before parsing, or parsed with entities disabled (utf-16 hides the declaration from a byte
+    search): an entity is never expanded, so a bomb costs nothing and no file is read."""
+    status = 400 if name == "error body" else 200
+
+    def server(method, target, headers, body):
+        return status, {"Content-Type": "text/xml"}, XML_ATTACKS[name]
+
+    client = VpcClient(CREDS, endpoint="http://127.0.0.1:1", format="XML", signature_version="v1", max_attempts=1,
+                       transport=InProcessTransport(server))
+    with pytest.raises(vw.TransportError) as caught:
+        client.create_vpn_route_entry(
+            vw.RouteEntryRequest("cn-hangzhou", "vpn-bp1a3kqjiiq9legfx0000", "10.0.0.0/24",
+                                 "vco-bp15oes1py4i66rmd0000", 0, True))
+    assert "root:" not in str(caught.value)  # /etc/passwd was not read into anything
+    assert all(kwargs.get("disable_entities") is True for kwargs in xml_parses), xml_parses
+    assert (xml_parses == []) == (name != "utf-16")  # a visible declaration is refused before any parsing
