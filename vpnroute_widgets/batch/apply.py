@@ -344,7 +344,7 @@ def apply_batch(batch: Any, client: Any, *, defaults: Mapping[str, Any] | None =
                 run.decided(position, kept)
             elif lost is not None and status in ("ready", "exists"):
                 bases[position] = {**base, "client_token": lost.get("client_token")}
-                jobs.append(_create_job(position, _request_of(bases[position]), unknown=True))
+                jobs.append(_create_job(position, _request_of(lost), unknown=True))  # the same ClientToken
             elif status == "ready":
                 bases[position] = base
                 jobs.append(_create_job(position, planned.requests[position]))

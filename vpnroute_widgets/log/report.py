@@ -58,7 +58,7 @@ MAX_REPORT_BYTES = 50 * 2**20
 MAX_LINE_CHARS = 4 * 2**20
 #: The longest cell of a report read back, in characters.
 MAX_CELL_CHARS = 64 * 2**10
-#: The most columns a report's header may name (the log has 25; more is not a report).
+#: The most columns a report's header may name (several times the log's columns; more is not a report).
 MAX_COLUMNS = 200
 _SHOWN = 5  # names listed in one message about many columns
 
