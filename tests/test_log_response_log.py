@@ -18,6 +18,7 @@ from vpnroute_widgets.log.records import COLUMNS, record_from_request
 EXPECTED_DTYPES = {
     "timestamp": "datetime64[us, UTC]", "weight": "Int64", "http_status": "Int64", "create_time": "Int64",
     "attempts": "Int64", "row": "Int64", "publish_vpc": "boolean", "latency_ms": "Float64",
+    "step": "Int64", "old_weight": "Int64", "old_publish_vpc": "boolean",
 }
 
 

@@ -42,6 +42,10 @@ COLUMNS: tuple[str, ...] = (
     "endpoint",
     "batch_id",
     "row",
+    "action",  # a sync step's kind (create, modify_weight, publish, withdraw, delete); empty otherwise
+    "step",  # a sync step's number in its plan (a row of the input may have several steps)
+    "old_weight",  # a sync step: the route's Weight before it
+    "old_publish_vpc",  # a sync step: whether the route was published before it
 )
 
 OUTCOMES = ("ok", "error", "exists", "skipped", "cancelled")

@@ -22,9 +22,9 @@ from ..errors import VpnRouteError, error_info
 from ..model.values import is_blank, parse_bool
 from .records import COLUMNS, OUTCOMES, PARAM_COLUMNS, SECRET_KEY_PATTERN, now_utc
 
-INT_COLUMNS = ("weight", "http_status", "create_time", "attempts", "row")
+INT_COLUMNS = ("weight", "http_status", "create_time", "attempts", "row", "step", "old_weight")
 FLOAT_COLUMNS = ("latency_ms",)
-BOOL_COLUMNS = ("publish_vpc",)
+BOOL_COLUMNS = ("publish_vpc", "old_publish_vpc")
 TIME_COLUMNS = ("timestamp",)
 TEXT_COLUMNS = tuple(c for c in COLUMNS if c not in INT_COLUMNS + FLOAT_COLUMNS + BOOL_COLUMNS + TIME_COLUMNS)
 
