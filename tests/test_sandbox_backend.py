@@ -104,7 +104,7 @@ def test_create_returns_the_reference_fields_and_the_route_is_listed(backend, ow
     listed = backend.handle(owner, "DescribeVpnRouteEntries", {"RegionId": g.region_id,
                                                                "VpnGatewayId": g.vpn_gateway_id})
     (entry,) = listed["VpnRouteEntries"]["VpnRouteEntry"]
-    assert entry["RouteEntryType"] == "Custom" and entry["Source"] == "CUSTOM" and entry["Weight"] == 0
+    assert entry["RouteEntryType"] == "custom" and entry["Source"] == "CUSTOM" and entry["Weight"] == 0
     assert (listed["TotalCount"], listed["PageNumber"], listed["PageSize"]) == (1, 1, 10)
 
 
@@ -231,9 +231,12 @@ def test_paging_and_route_entry_type(backend, owner, world):
     for bad in ({"PageSize": "51"}, {"PageSize": "0"}, {"PageNumber": "x"}, {"RouteEntryType": "Other"}):
         err = error_of(backend.handle, owner, "DescribeVpnRouteEntries", {**base, **bad})
         assert err.code == "InvalidParameter" and f'"{next(iter(bad))}"' in err.message
-    system = backend.handle(owner, "DescribeVpnRouteEntries", {**base, "RouteEntryType": "System"})
-    assert system["TotalCount"] == 0
-    assert backend.handle(owner, "DescribeVpnRouteEntries", {**base, "RouteEntryType": "Custom"})["TotalCount"] == 23
+    bgp = backend.handle(owner, "DescribeVpnRouteEntries", {**base, "RouteEntryType": "bgp"})
+    assert bgp["TotalCount"] == len(backend.state()["gateways"][0]["BgpRoutes"]) > 0  # never the custom ones
+    for legacy in ("System", "BGP"):  # older SDK examples send System; any case is taken
+        assert backend.handle(owner, "DescribeVpnRouteEntries", {**base, "RouteEntryType": legacy}) == bgp
+    for custom in ("custom", "Custom", ""):  # custom is the documented default
+        assert backend.handle(owner, "DescribeVpnRouteEntries", {**base, "RouteEntryType": custom})["TotalCount"] == 23
 
 
 def test_sub_user_and_user_without_permission_are_refused(backend, world):

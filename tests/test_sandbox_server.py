@@ -90,7 +90,7 @@ def test_describe_list_in_xml_repeats_items(sb, http):
     response = send(http, signed(sb, "DescribeVpnRouteEntries", describe_params(sb), version="v1", fmt="XML"))
     text = response.text
     assert text.count("<VpnRouteEntry>") == 2 and "<VpnRouteEntries>" in text
-    assert "<TotalCount>2</TotalCount>" in text and "<RouteEntryType>Custom</RouteEntryType>" in text
+    assert "<TotalCount>2</TotalCount>" in text and "<RouteEntryType>custom</RouteEntryType>" in text
 
 
 # --- signature and key refusals ------------------------------------------------------------------

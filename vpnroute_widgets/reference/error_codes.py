@@ -221,6 +221,24 @@ CATALOGUE: dict[str, tuple[int | None, str, str, bool, bool]] = {
         True,
         False,
     ),
+    # --- the route lifecycle (ModifyVpnRouteEntryWeight, PublishVpnRouteEntry): the reference documents the
+    # rules but prints no code for them; these are the codes the sandbox answers.
+    "VpnRouteEntry.ActiveStandbyPair": (
+        400,
+        "The destination has an active and a standby route; the weight of one of them cannot change while the "
+        "other exists.",
+        "Delete the other route of the destination, change the weight, then recreate the other route "
+        "(vw.switch_active does this in order).",
+        False,
+        False,
+    ),
+    "OperationUnsupported.BgpRoute": (
+        400,
+        "The route was learned through BGP: it cannot be modified, published or deleted.",
+        "Change it on the BGP peer (the customer gateway), or add a destination route for the CIDR instead.",
+        False,
+        False,
+    ),
     "ValidationError": (
         None,
         "The input was refused by vpnroute_widgets before anything was sent.",

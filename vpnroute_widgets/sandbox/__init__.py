@@ -51,14 +51,17 @@ class Sandbox:
     region), ``route_quota`` (of those), ``small_route_quota`` (of the quota gateway),
     ``configuring_s`` (how long a gateway stays ``updating`` after a change),
     ``rate`` (calls per second per account, region and action; None: unlimited),
-    ``latency_ms`` and ``latency_jitter_ms`` (added to every API call), ``host``, and
-    ``clock`` (epoch seconds; drives timestamps, ``updating`` and rate limits).
+    ``latency_ms`` and ``latency_jitter_ms`` (added to every API call), ``host``,
+    ``clock`` (epoch seconds; drives timestamps, ``updating`` and rate limits), and
+    ``routes_per_gateway`` (destination routes every healthy gateway starts with, deterministic
+    per seed, with active/standby pairs, unpublished routes and descriptions; ``reset()``
+    restores exactly them). Healthy gateways also hold a few BGP-learned routes.
     """
 
     def __init__(self, seed: int = 0, *, port: int = 0, gateways: int = 2, route_quota: int = 100,
                  small_route_quota: int = 3, configuring_s: float = 0.2, rate: float | None = None,
                  latency_ms: float = 0.0, latency_jitter_ms: float = 0.0, host: str = "127.0.0.1",
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, routes_per_gateway: int = 0):
         if host not in _LOCAL_HOSTS:
             _LOG.warning("Sandbox bound to %s, not 127.0.0.1: other machines may reach it. "
                          "Its keys are fake, but its state is open to anyone who can connect.", host)
@@ -66,7 +69,7 @@ class Sandbox:
         self.port = port
         self.host = host
         self.world: World = build_world(seed, gateways=gateways, route_quota=route_quota,
-                                        small_quota=small_route_quota)
+                                        small_quota=small_route_quota, routes_per_gateway=routes_per_gateway)
         backend = Backend(self.world, clock=clock, configuring_s=configuring_s, rate=rate)
         self.faults = FaultSet(seed)
         self._app = SandboxApp(backend, self.faults, clock=clock, latency_ms=latency_ms,
@@ -236,7 +239,7 @@ class Sandbox:
         return self._app.backend
 
     def reset(self) -> None:
-        """Back to the seeded world: no routes, gateways active, no faults, an empty request log."""
+        """Back to the seeded world (its seeded and BGP routes only), gateways active, no faults, no requests."""
         self._app.reset()
 
     def state(self) -> dict[str, Any]:

@@ -25,6 +25,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed of the ids and random faults (default 0)")
     p.add_argument("--gateways", type=int, default=2, help="healthy demo gateways (default 2)")
     p.add_argument("--route-quota", type=int, default=100, help="route quota of the healthy gateways")
+    p.add_argument("--routes-per-gateway", type=int, default=0,
+                   help="destination routes each healthy gateway starts with (default 0; deterministic per seed, "
+                        "with active/standby pairs and unpublished routes)")
     p.add_argument("--configuring-ms", type=float, default=200.0,
                    help="how long a gateway stays 'updating' after a change (default 200 ms)")
     p.add_argument("--rate", type=float, default=None, help="calls/s per account, region and action")
@@ -40,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, lambda *_: done.set())
     sandbox = Sandbox(seed=args.seed, port=args.port, gateways=args.gateways, route_quota=args.route_quota,
                       configuring_s=args.configuring_ms / 1000.0, rate=args.rate, latency_ms=args.latency_ms,
-                      latency_jitter_ms=args.latency_jitter_ms, host=args.host)
+                      latency_jitter_ms=args.latency_jitter_ms, host=args.host,
+                      routes_per_gateway=args.routes_per_gateway)
     with sandbox:
         sys.stdout.write(json.dumps(sandbox.summary()) + "\n")
         sys.stdout.flush()

@@ -12,6 +12,11 @@ The default world (documented in README.md, "The sandbox"):
   active/standby pairs), one gateway with a small route quota, one financially
   locked gateway;
 * cn-shanghai: one healthy gateway with two connections.
+
+Every IPsec connection has a name, a customer gateway and subnets (DescribeVpnConnections);
+every healthy gateway has a few BGP-learned routes; with ``routes_per_gateway=N`` every
+healthy gateway also starts with N destination routes (:mod:`.seeding`). What is added to
+the world comes from its own random streams, so the ids of a seed never change.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import random
 import string
 from dataclasses import dataclass
 
-__all__ = ["AccessKey", "GatewaySpec", "World", "build_world"]
+__all__ = ["AccessKey", "ConnectionSpec", "GatewaySpec", "SeedRoute", "World", "build_world"]
 
 _ALNUM = string.ascii_lowercase + string.digits
 REGION_PREFIX = {"cn-hangzhou": "bp1", "cn-shanghai": "uf6"}
@@ -60,14 +65,51 @@ class GatewaySpec:
 
 
 @dataclass(frozen=True)
+class ConnectionSpec:
+    """One IPsec connection of a gateway, as DescribeVpnConnections lists it."""
+
+    vpn_connection_id: str
+    vpn_gateway_id: str
+    region_id: str
+    name: str
+    customer_gateway_id: str
+    local_subnet: str
+    remote_subnet: str
+    create_time: int
+
+
+@dataclass(frozen=True)
+class SeedRoute:
+    """A route that exists when the world is (re)set: a seeded destination route or a BGP-learned one.
+
+    ``route_entry_type`` is ``custom`` or ``bgp``; ``as_path`` and ``community`` are set for BGP routes.
+    """
+
+    region_id: str
+    vpn_gateway_id: str
+    route_dest: str
+    next_hop: str
+    weight: int
+    publish_vpc: bool
+    create_time: int
+    description: str | None = None
+    route_entry_type: str = "custom"
+    as_path: str | None = None
+    community: str | None = None
+
+
+@dataclass(frozen=True)
 class World:
-    """The seeded demo world: keys by id, and gateway specs per region."""
+    """The seeded demo world: keys by id, gateway specs per region, connections and the routes at reset."""
 
     seed: int
     keys: dict[str, AccessKey]
     gateways: tuple[GatewaySpec, ...]
     home_region: str = HOME_REGION
     regions: tuple[str, ...] = (HOME_REGION, SECOND_REGION)
+    connections: tuple[ConnectionSpec, ...] = ()
+    routes: tuple[SeedRoute, ...] = ()
+    routes_per_gateway: int = 0
 
     def key_for(self, role: str) -> AccessKey:
         return next(k for k in self.keys.values() if k.role == role)
@@ -107,10 +149,18 @@ def _keys(seed: int) -> dict[str, AccessKey]:
     return keys
 
 
-def build_world(seed: int = 0, *, gateways: int = 2, route_quota: int = 100, small_quota: int = 3) -> World:
-    """The default demo world for ``seed`` with ``gateways`` healthy gateways in cn-hangzhou."""
+def build_world(seed: int = 0, *, gateways: int = 2, route_quota: int = 100, small_quota: int = 3,
+                routes_per_gateway: int = 0) -> World:
+    """The default demo world for ``seed`` with ``gateways`` healthy gateways in cn-hangzhou.
+
+    ``routes_per_gateway`` destination routes are seeded on every healthy gateway (at most
+    ``route_quota``); the BGP-learned routes and the connections' details are always there.
+    """
     if gateways < 1:
         raise ValueError("gateways must be at least 1")
+    if not 0 <= routes_per_gateway <= route_quota:
+        raise ValueError(f"routes_per_gateway must be from 0 to the route quota ({route_quota}), "
+                         f"got {routes_per_gateway}")
     rng = random.Random(seed)
     created = 1_700_000_000_000 + rng.randrange(10**9)
     specs = [
@@ -124,4 +174,8 @@ def build_world(seed: int = 0, *, gateways: int = 2, route_quota: int = 100, sma
                           quota=route_quota, created=created + 101, locked=True))
     specs.append(_gateway(rng, SECOND_REGION, "demo-shanghai", "healthy", connections=2, quota=route_quota,
                           created=created + 200))
-    return World(seed, _keys(seed), tuple(specs))
+    from . import seeding  # seeding builds the dataclasses above
+
+    specs = tuple(specs)
+    return World(seed, _keys(seed), specs, connections=seeding.connections(seed, specs),
+                 routes=seeding.routes(seed, specs, routes_per_gateway), routes_per_gateway=routes_per_gateway)
