@@ -232,6 +232,22 @@ def _open_text(path: str, stack: ExitStack) -> IO[str]:
     return stack.enter_context(io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline=""))
 
 
+def _where_undecodable(source: str, exc: UnicodeDecodeError) -> str:
+    """"line N (byte B): byte(s) XX" for a UTF-8 file (decoded ahead in chunks, so found again line by line)."""
+    bad = exc.object[exc.start:exc.end].hex(" ")
+    if exc.encoding.replace("-", "").lower().startswith("utf8") and os.path.isfile(source):
+        with open(source, "rb") as raw:
+            offset = 0
+            for number, line in enumerate(raw, 1):  # UTF-8 never holds a 0x0A inside a character
+                try:
+                    line.decode("utf-8-sig" if number == 1 else "utf-8")
+                except UnicodeDecodeError as inner:
+                    bad = line[inner.start:inner.end].hex(" ")
+                    return f"line {number} (byte {offset + inner.start}): byte(s) {bad}"
+                offset += len(line)
+    return f"byte(s) {bad}"
+
+
 def _lines(stream: IO[str], source: str) -> Iterator[str]:
     """The lines of ``stream``, each checked: decodable, within the line and file limits."""
     number = total = 0
@@ -239,8 +255,7 @@ def _lines(stream: IO[str], source: str) -> Iterator[str]:
         try:
             line = stream.readline(MAX_LINE_CHARS + 1)
         except UnicodeDecodeError as exc:
-            bad = exc.object[exc.start:exc.end].hex(" ")
-            raise ReportFileError(source, f"line {number + 1}: byte(s) {bad} are not {exc.encoding} text; "
+            raise ReportFileError(source, f"{_where_undecodable(source, exc)} are not {exc.encoding} text; "
                                           f"reports are read as UTF-8 (or UTF-16 with a BOM). {_FIX_ENCODING}"
                                   ) from None
         if not line:
