@@ -134,3 +134,92 @@ def test_apply_and_rollback_from_a_shell_against_a_separate_sandbox(tmp_path):
     finally:
         server.terminate()
         server.wait(10)
+
+
+# --- the report path, numeric options, terminal controls (issue 12 items 4 and 6, issue 11 item 3) ---
+
+
+@pytest.fixture
+def started(monkeypatch):
+    """A sandbox in this process, its keys exported the way the help says."""
+    with Sandbox(seed=0, configuring_s=0) as sb:
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", sb.credentials.access_key_id)
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", sb.credentials.access_key_secret)
+        yield sb
+
+
+@pytest.mark.parametrize("command", ["apply", "resume", "rollback"])
+@pytest.mark.parametrize("where, words", [("missing/report.csv", "does not exist"), (".", "is a directory")])
+def test_an_unwritable_report_path_exits_2_before_anything_is_sent(tmp_path, started, command, where, words):
+    source = tmp_path / "source.csv"
+    if command == "apply":
+        write_routes(source, [("10.0.0.0/24", started.next_hop, 0, "true", started.vpn_gateway_id, "")])
+    else:
+        source.write_text("outcome,row,batch_id,operation\r\nerror,2,b1,CreateVpnRouteEntry\r\n")
+    code, out, err = run(command, str(source), "--report", str(tmp_path / where), "--endpoint", started.endpoint)
+    assert code == 2 and words in err and "Traceback" not in err, out + err
+    assert started.requests == []  # not even the plan's reads
+
+
+def test_a_successful_apply_leaves_a_report_and_no_journal(tmp_path, world):
+    routes = write_routes(tmp_path / "routes.csv", [("10.0.0.0/24", world.next_hop, 0, "true", "", "")])
+    report = tmp_path / "report.csv"
+    code, out, err = run("apply", routes, "--report", str(report), "--sandbox", "--quiet")
+    assert code == 0, out + err
+    assert report.exists() and not (tmp_path / "report.csv.journal").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv", "routes.csv"]  # no temporary left
+
+
+@pytest.mark.parametrize("command", ["apply", "rollback"])
+@pytest.mark.parametrize("option, value, words", [
+    ("--concurrency", "0", "from 1 to 256"), ("--concurrency", "-3", "from 1 to 256"),
+    ("--concurrency", "1000", "from 1 to 256"), ("--concurrency", "2.5", "whole number"),
+    ("--concurrency", "many", "whole number"), ("--rate", "0", "from 0.001 to 10000"),
+    ("--rate", "-1", "from 0.001 to 10000"), ("--rate", "nan", "from 0.001 to 10000"),
+    ("--rate", "inf", "from 0.001 to 10000"), ("--rate", "1e9", "from 0.001 to 10000"),
+    ("--rate", "fast", "calls per second"), ("--weight", "5", "0 (standby) or 100"),
+])
+def test_a_bad_numeric_option_exits_2_naming_the_option_and_its_range(tmp_path, capsys, command, option, value,
+                                                                      words):
+    if command == "rollback" and option == "--weight":
+        pytest.skip("apply only")
+    argv = [command, str(tmp_path / "x.csv"), "--report", str(tmp_path / "r.csv"), "--sandbox", f"{option}={value}"]
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {option}" in err and words in err and "Traceback" not in err
+
+
+def test_an_escape_sequence_in_a_bad_option_is_not_echoed(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["apply", "x.csv", "--report", "r.csv", "--sandbox", "--concurrency=\x1b]0;pwned\x07"])
+    err = capsys.readouterr().err
+    assert "\x1b" not in err.split("--concurrency:")[-1] and "pwned" in err
+
+
+def test_clean_text_strips_terminal_controls_but_keeps_newlines_tabs_and_text():
+    from vpnroute_widgets.cli import clean_text
+
+    hostile = "ok\tcafé ✓\n\x1b[2J\x1b]0;title\x07\x9b31m\x7fred\r\x00\u202eevil\u2066"
+    assert clean_text(hostile) == "ok\tcafé ✓\n[2J]0;title31mredevil"
+
+
+def test_text_from_the_file_and_the_server_reaches_the_terminal_without_controls(tmp_path, started):
+    started.faults.add("error", code="Evil.\x1b[2JCode", status=400, message="\x1b]0;pwned\x07 \x9b31m",
+                       action="CreateVpnRouteEntry")
+    routes = write_routes(tmp_path / "routes.csv", [
+        ("10.0.0.0/24", started.next_hop, 0, "true", started.vpn_gateway_id, ""),
+        ("10.0.1.0/24\x1b[31m", started.next_hop, 0, "true", started.vpn_gateway_id, ""),
+    ])
+    report = tmp_path / "r.csv"
+    code, out, err = run("apply", routes, "--report", str(report), "--endpoint", started.endpoint,
+                         "--region", started.region_id, "--quiet")
+    assert code == 1, out + err
+    assert "row 3: invalid" in out and "error Evil." in out  # the texts are shown ...
+    for control in ("\x1b", "\x07", "\x9b", "\r"):
+        assert control not in out + err  # ... without their controls
+    bad = tmp_path / "bad.csv"
+    bad.write_text("outcome,\x1b[31mcolour\r\nok,red\r\n")
+    code, out, err = run("rollback", str(bad), "--sandbox")
+    assert code == 2 and "colour" in err and "\x1b" not in err
