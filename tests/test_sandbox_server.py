@@ -256,8 +256,8 @@ def test_control_endpoints(sb, http):
     assert [r["kind"] for r in http.get(base + "faults", timeout=5).json()["rules"]] == [
         "error", "drop", "commit_then_drop"]
     assert http.post(base + "faults", json={"rules": [{"kind": "nope"}]}, timeout=5).status_code == 400
-    assert http.delete(base + "faults", timeout=5).json() == {"rules": []} and len(sb.faults) == 0
-    assert http.post(base + "reset", timeout=5).status_code == 200
+    assert http.delete(base + "faults", json={}, timeout=5).json() == {"rules": []} and len(sb.faults) == 0
+    assert http.post(base + "reset", json={}, timeout=5).status_code == 200
     assert sb.state()["gateways"][0]["Routes"] == []
     assert http.get(base + "nothing", timeout=5).status_code == 404
 

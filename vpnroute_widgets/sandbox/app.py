@@ -3,14 +3,13 @@
 :class:`SandboxApp` is independent of the HTTP server: it takes an
 :class:`~.auth.Incoming` and returns a :class:`Reply` (status, body, and a network
 action for faults the HTTP layer must act out: drop, reset, truncate). The control
-endpoints under ``/_sandbox/`` live here too. Every API request is noted in
+endpoints under ``/_sandbox/`` are :mod:`.control`'s. Every API request is noted in
 :class:`RequestLog` with its action and non-secret parameters only.
 """
 
 from __future__ import annotations
 
 import email.message
-import json
 import random
 import threading
 import time
@@ -24,6 +23,7 @@ from ..log.records import SECRET_KEY_PATTERN
 from . import wire
 from .auth import Call, Incoming, NonceCache, parse_call, verify
 from .backend import Backend, SandboxError
+from .control import ControlEndpoints
 from .faults import FaultRule, FaultSet
 
 __all__ = ["Reply", "RequestLog", "SandboxApp"]
@@ -115,6 +115,7 @@ class SandboxApp:
         self._rng = random.Random(f"latency-{seed}")
         self._rng_lock = threading.Lock()
         self.endpoint = ""
+        self._control = ControlEndpoints(self, _json)
 
     def reset(self) -> None:
         """World state back to the seed; faults and the request log cleared."""
@@ -207,37 +208,6 @@ class SandboxApp:
     def internal_error(self, fmt: str = "JSON") -> Reply:
         """The reply for an unexpected exception: InternalError 500 in the API's format."""
         return _error_reply(SandboxError("InternalError", status=500), wire.new_request_id(), "127.0.0.1", fmt)
-
-    # --- control endpoints ------------------------------------------------------------------
-
-    def _control(self, incoming: Incoming) -> Reply:
-        name, method = incoming.path[len("/_sandbox/"):].strip("/"), incoming.method
-        try:
-            if (name, method) == ("health", "GET"):
-                return _json(200, {"status": "ok", "endpoint": self.endpoint, "seed": self.backend.world.seed})
-            if (name, method) == ("reset", "POST"):
-                self.reset()
-                return _json(200, {"status": "reset"})
-            if (name, method) == ("state", "GET"):
-                return _json(200, self.backend.state())
-            if name == "faults":
-                return self._faults_control(method, incoming.body)
-        except (ValueError, TypeError, KeyError) as exc:
-            return _json(400, {"Code": "InvalidParameter", "Message": str(exc)})
-        return _json(404, {"Code": "NotFound", "Message": f"no control endpoint {method} /_sandbox/{name}"})
-
-    def _faults_control(self, method: str, body: bytes) -> Reply:
-        if method == "GET":
-            return _json(200, {"rules": self.faults.rules()})
-        if method == "DELETE":
-            self.faults.clear()
-            return _json(200, {"rules": []})
-        if method == "POST":
-            spec = json.loads(body or b"{}")
-            rules = spec.get("rules", [spec]) if isinstance(spec, dict) else spec
-            self.faults.add_many(rules)
-            return _json(200, {"rules": self.faults.rules()})
-        return _json(405, {"Code": "MethodNotAllowed", "Message": f"{method} is not allowed on faults"})
 
 
 def _json(status: int, data: dict[str, Any]) -> Reply:
