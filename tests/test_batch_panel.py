@@ -1,4 +1,4 @@
-"""BatchPanel: upload, plan table (escaped, paged, counted), apply with progress, cancel, export, rollback."""
+"""BatchPanel: upload, plan table (escaped, counted), apply with progress, cancel, export, guarded rollback."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import threading
 import time
 from datetime import UTC, datetime
 
+import ipywidgets as widgets
 import pytest
 
 import vpnroute_widgets as vw
 from vpnroute_widgets.log import ResponseLog
 from vpnroute_widgets.widgets.batch_panel import BatchPanel
+from vpnroute_widgets.widgets.common import iter_widgets
+from vpnroute_widgets.widgets.table import TableView
 
 
 @pytest.fixture(scope="module")
@@ -39,21 +42,34 @@ def csv_for(sb, count: int, extra: str = "") -> bytes:
     return ("\n".join(lines) + "\n" + extra).encode()
 
 
-def test_upload_plans_and_shows_an_escaped_paged_table_with_counts(panel, sandbox):
-    data = csv_for(sandbox, 25, extra=f"<img src=x onerror=alert(1)>,{sandbox.next_hop},,0,true,x\n")
+def upload(panel, data: bytes) -> None:
     panel.upload.value = ({"name": "routes.csv", "type": "text/csv", "size": len(data), "content": memoryview(data),
                            "last_modified": datetime.now(UTC)},)
+
+
+def test_upload_plans_and_shows_an_escaped_table_with_counts(panel, sandbox):
+    upload(panel, csv_for(sandbox, 25, extra=f"<img src=x onerror=alert(1)>,{sandbox.next_hop},,0,true,x\n"))
     panel.wait()
     assert panel.error is None, panel.status.value
     assert panel.batch.counts()["ready"] == 25 and panel.batch.counts()["invalid"] == 1
     assert "ready 25" in panel.counts.value and "invalid 1" in panel.counts.value
-    assert "page 1 of 3 (26 rows)" in panel.page_label.value
-    panel.next_page.click()
-    panel.next_page.click()
-    assert "page 3 of 3" in panel.page_label.value and panel.next_page.disabled
-    assert "<img" not in panel.table.value and "&lt;img src=x onerror=alert(1)&gt;" in panel.table.value
+    assert len(panel.table.frame) == 26 and panel.table.status_column == "status"
+    data = panel.table.data_json()
+    assert "<img" not in data and "&lt;img src=x onerror=alert(1)&gt;" in data
     panel.status_filter.value = "invalid"
-    assert "page 1 of 1 (1 rows)" in panel.page_label.value
+    assert len(panel.table.frame) == 1
+
+
+def test_cidr_and_id_columns_never_wrap_messages_do(panel, sandbox):
+    panel.set_source(csv_for(sandbox, 3, extra=f"10.0.0.0/33,{sandbox.next_hop},,0,true,x\n"))
+    panel.wait()
+    assert "message" in panel.table.frame.columns
+    for column in ("route_dest", "vpn_gateway_id", "next_hop"):
+        assert "vw-nowrap" in panel.table.column_classes(column), column
+    assert "vw-wrap" in panel.table.column_classes("message")
+    assert ".vw-table td.vw-nowrap" in panel.table.itable._dt_args["table_style"]
+    assert "white-space:nowrap" in panel.table.itable._dt_args["table_style"]
+    assert TableView("t").page_length >= 20  # compact rows: 20+ fit on a 1000 px screen
 
 
 def test_apply_shows_progress_summary_and_logs_one_record_per_row(panel, sandbox):
@@ -65,12 +81,15 @@ def test_apply_shows_progress_summary_and_logs_one_record_per_row(panel, sandbox
     assert panel.progress.value == panel.progress.max == 12
     assert "ok 12" in panel.summary.value and "12/12" in panel.progress_label.value
     assert len(panel.response_log) == 12 and panel.response_log.counts() == {"ok": 12}
-    assert "outcome" in panel.table.value
+    assert "outcome" in panel.table.frame.columns and panel.table.status_column == "outcome"
+    assert "Apply finished: applied 12 (of 12 rows" in panel.status.value and "Done" not in panel.status.value
     text = panel.export()
     assert text.count("\n") == 13
     assert base64.b64encode(text.encode()).decode() in panel.download.value
     panel.rollback_button.click()
+    panel.confirm_button.click()
     panel.wait()
+    assert "Roll back finished: rolled back 12" in panel.status.value
     assert panel.result.operation == "rollback" and panel.result.counts() == {"ok": 12}
     assert all(not g["Routes"] for g in sandbox.state()["gateways"])
 
@@ -100,7 +119,10 @@ def test_cancel_takes_effect_within_half_a_second(tmp_path):
             counts = panel.result.counts()
             assert counts["cancelled"] > 20 and counts["ok"] + counts["cancelled"] == 60
             assert "cancelled" in panel.summary.value
-            assert not panel.apply_button.disabled and panel.cancel_button.disabled
+            status = panel.status.value
+            assert "Apply stopped by Cancel" in status and f"cancelled {counts['cancelled']}" in status
+            assert f"applied {counts['ok']}" in status and "Done" not in status
+            assert panel.apply_button.disabled and panel.cancel_button.disabled  # the plan is spent
         finally:
             panel.close()
             connection.close()
@@ -133,3 +155,75 @@ def test_gateway_defaults_come_from_the_connection(panel, sandbox):
 
 def test_the_app_has_the_batch_tab():
     assert vw.BatchPanel is BatchPanel
+
+
+def test_a_failed_upload_disarms_the_plan_and_apply(panel, sandbox):
+    upload(panel, csv_for(sandbox, 4))
+    panel.wait()
+    assert not panel.apply_button.disabled
+    upload(panel, b"not,a,route,file\n\x00\x01")
+    assert panel.batch is None and panel.apply_button.disabled  # at once, before the plan finishes
+    panel.wait()
+    assert panel.error is not None and panel.batch is None and panel.apply_button.disabled
+    panel.apply_button.click()  # click() runs even on a disabled button: nothing may be sent
+    assert "Nothing to apply" in panel.status.value and panel.result is None
+    assert sandbox.requests.count("CreateVpnRouteEntry") == 0
+
+
+def test_apply_spends_the_plan_so_a_rolled_back_batch_is_not_re_created(panel, sandbox):
+    panel.set_source(csv_for(sandbox, 5))
+    panel.wait()
+    panel.apply_button.click()
+    panel.wait()
+    panel.rollback_button.click()
+    panel.confirm_button.click()
+    panel.wait()
+    assert panel.apply_button.disabled
+    sent = len(sandbox.requests)
+    panel.apply_button.click()
+    assert len(sandbox.requests) == sent and "Nothing to apply" in panel.status.value
+
+
+def test_rollback_asks_first_naming_count_and_gateways_and_sends_nothing_before(panel, sandbox):
+    panel.set_source(csv_for(sandbox, 6))
+    panel.wait()
+    panel.apply_button.click()
+    panel.wait()
+    before = len(sandbox.requests)
+    panel.rollback_button.click()
+    gateways = sorted(g["vpn_gateway_id"] for g in sandbox.gateways)
+    assert panel.confirm_button.description == f"Confirm: delete 6 routes on {', '.join(gateways)}"
+    assert panel.confirm_box.layout.display != "none" and panel.rollback_button.disabled
+    assert len(sandbox.requests) == before and panel.result.operation == "apply"
+    panel.keep_button.click()
+    assert "nothing was sent" in panel.status.value and panel.confirm_box.layout.display == "none"
+    panel.confirm_button.click()  # without a fresh Roll back click it refuses
+    assert len(sandbox.requests) == before and "Click Roll back first" in panel.status.value
+    panel.rollback_button.click()
+    panel.confirm_button.click()
+    panel.wait()
+    assert sandbox.requests.count("DeleteVpnRouteEntry") >= 6 and panel.result.counts() == {"ok": 6}
+    assert panel.result.operation == "rollback" and panel.rollback_button.disabled
+
+
+def test_download_link_sits_next_to_the_export_button(panel, sandbox):
+    panel.set_source(csv_for(sandbox, 2))
+    panel.wait()
+    panel.apply_button.click()
+    panel.wait()
+    panel.export_button.click()
+    row = next(w for w in iter_widgets(panel) if isinstance(w, widgets.HBox) and panel.export_button in w.children)
+    assert row.children.index(panel.download) == row.children.index(panel.export_button) + 1
+    assert "Download apply-" in panel.download.value
+
+
+def test_rate_explains_its_default_and_refuses_nonsense(panel, sandbox):
+    assert panel.rate.value == "" and "automatic" in panel.rate.placeholder
+    assert "1 call/s on Alibaba Cloud" in panel.rate_help.value
+    assert "100 calls/s on the sandbox" in panel.rate_help.value
+    panel.set_source(csv_for(sandbox, 2))
+    panel.wait()
+    panel.rate.value = "-3"
+    panel.apply_button.click()
+    panel.wait()
+    assert "above 0" in panel.status.value and sandbox.requests.count("CreateVpnRouteEntry") == 0

@@ -52,7 +52,7 @@ def test_the_app_creates_a_route_in_the_sandbox_with_no_setup(app):
     entry = form.wait()
     assert isinstance(entry, vw.RouteEntry) and "Route created" in form.result.value
     app.log_view.refresh()
-    assert "10.20.0.0/24" in app.log_view.table.value and "ok 1" in app.log_view.counts.value
+    assert "10.20.0.0/24" in app.log_view.table.frame["route_dest"].tolist() and "ok 1" in app.log_view.counts.value
     routes = [r["RouteDest"] for g in sb.state()["gateways"] for r in g["Routes"]]
     assert routes == ["10.20.0.0/24"] and sb.requests.count("CreateVpnRouteEntry") == 1
 

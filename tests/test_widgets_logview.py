@@ -7,7 +7,9 @@ import json
 import re
 import threading
 import time
+from pathlib import Path
 
+import ipywidgets as widgets
 import pytest
 
 import vpnroute_widgets as vw
@@ -26,7 +28,9 @@ def record(i: int, outcome: str = "ok", code: str | None = None, **extra) -> dic
 
 
 def state_size(widget) -> int:
-    return sum(len(json.dumps(w.get_state(), default=str)) for w in iter_widgets(widget))
+    """The widget state that grows with data: itables' static JS/CSS bundle (_esm, _css) is code, not data."""
+    return sum(len(json.dumps({k: v for k, v in w.get_state().items() if k not in ("_esm", "_css")}, default=str))
+               for w in iter_widgets(widget))
 
 
 @pytest.fixture
@@ -42,8 +46,8 @@ def test_counts_and_tail_follow_appends(log):
     assert "6 records" in view.counts.value and "ok 5" in view.counts.value and "error 1" in view.counts.value
     shown = view.visible_records()
     assert [r["request_id"] for r in shown] == ["REQ-3", "REQ-4", "REQ-5"]
-    assert "REQ-5" in view.table.value and "REQ-2" not in view.table.value
-    assert view.table.value.index("REQ-5") < view.table.value.index("REQ-3")  # newest first
+    assert list(view.table.frame["request_id"]) == ["REQ-5", "REQ-4", "REQ-3"]  # newest first
+    assert "REQ-2" not in view.table.data_json()
 
 
 def test_rows_setting_changes_the_tail(log):
@@ -52,14 +56,15 @@ def test_rows_setting_changes_the_tail(log):
     assert len(view.visible_records()) == 5
     view.rows.value = 12
     assert len(view.visible_records()) == 12
-    assert view.table.value.count("<tr>") == 12 + 1  # header row
+    assert len(view.table.frame) == 12
 
 
 def test_api_strings_are_escaped(log):
     view = LogView(log, min_interval=0)
     log.append(record(1, "error", "<img src=x onerror=alert(1)>", request_id="<script>x</script>"))
-    assert "<script>" not in view.table.value and "<img" not in view.table.value
-    assert "&lt;script&gt;" in view.table.value
+    data = view.table.data_json()
+    assert "<script>" not in data and "<img" not in data
+    assert "&lt;script&gt;" in data
     assert "&lt;img" in view.code_filter.options[1].replace("<", "&lt;")  # offered as a filter value, as text
 
 
@@ -82,6 +87,37 @@ def test_filters_by_outcome_and_code(log):
     view.outcome_filter.value = "error"
     view.code_filter.value = "Forbidden"
     assert view.visible_records()[-1]["request_id"] == "REQ-99"
+
+
+def test_export_goes_to_notebooks_reports_inside_the_checkout(tmp_path, monkeypatch):
+    from vpnroute_widgets.widgets.logview import default_export_dir
+
+    repo = Path(vw.__file__).resolve().parents[1]
+    assert default_export_dir(repo / "notebooks") == repo / "notebooks" / "reports"
+    assert default_export_dir(tmp_path) == tmp_path / "reports"
+    monkeypatch.chdir(tmp_path)
+    log = vw.ResponseLog([record(1)])
+    view = LogView(log)
+    path = view.export_csv()
+    assert path.parent == tmp_path / "reports" and path.exists()  # created on first export
+    assert str(path) in view.download.value
+
+
+def test_table_hides_empty_columns_colours_outcomes_and_keeps_ids_on_one_line(log):
+    log.append(record(1))
+    log.append(record(2, "error", "Forbidden", error_message="a long explanation " * 10))
+    view = LogView(log, min_interval=0)
+    assert "http_status" in view.table.frame.columns and "latency_ms" in view.table.hidden_columns
+    for column in ("route_dest", "request_id", "error_code", "vpn_gateway_id"):
+        assert "vw-nowrap" in view.table.column_classes(column), column
+    assert view.table.column_classes("error_message") == ["vw-wrap"]
+    assert view.table.status_column == "outcome" and "vw-row-" in view.table.itable._dt_args["createdRow"]
+
+
+def test_download_link_sits_next_to_the_export_button(log, tmp_path):
+    view = LogView(log, export_dir=tmp_path)
+    row = next(w for w in iter_widgets(view) if isinstance(w, widgets.HBox) and view.export_button in w.children)
+    assert row.children.index(view.download) == row.children.index(view.export_button) + 1
 
 
 def test_export_writes_csv_and_offers_a_data_uri_link(log, tmp_path):

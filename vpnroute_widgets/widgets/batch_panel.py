@@ -1,9 +1,14 @@
 """BatchPanel: upload a CSV (or take a DataFrame), see the plan, apply it, cancel, export, undo.
 
-The plan is an escaped, paged HTML table with counts per status. Apply runs in an executor
-thread (the kernel stays responsive); the worker only sets traits (a progress bar, a label),
-never ``with out:``. Cancel sets a threading.Event that the scheduler looks at every 50 ms.
-No business logic lives here: :mod:`vpnroute_widgets.batch` plans, applies and rolls back.
+The plan and the results are shown by the one table renderer (:class:`~.table.TableView`),
+rows coloured by status/outcome, with counts per status. Apply runs in an executor thread (the
+kernel stays responsive); the worker only sets traits (a progress bar, a label), never ``with
+out:``. Cancel sets a threading.Event that the scheduler looks at every 50 ms.
+
+Destructive steps are guarded: a new or failed upload disarms the plan (Apply stays disabled
+until a plan has ready rows again), an apply spends its plan, and Roll back first shows a
+"Confirm: delete N routes on <gateways>" button next to it, with a Cancel. No business logic
+lives here: :mod:`vpnroute_widgets.batch` plans, applies and rolls back.
 """
 
 from __future__ import annotations
@@ -17,45 +22,33 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from ..batch import STATUSES, Batch, BatchResult, apply_batch, plan_batch, rollback_batch
+from ..batch import DEFAULT_RATE, SANDBOX_RATE, STATUSES, Batch, BatchResult, apply_batch, plan_batch, rollback_batch
 from ..errors import VpnRouteError
 from .common import COLOURS, TaskRunner, esc, labelled_style, message, row_layout
+from .table import TableView
+from .words import gateway_list, rollback_targets, step_summary
 
 __all__ = ["BatchPanel"]
 
 _SHOWN = ("row", "vpn_gateway_id", "route_dest", "next_hop", "weight", "publish_vpc")
 _PLAN_COLUMNS = (*_SHOWN, "status", "message", "info")
-_REPORT_COLUMNS = (*_SHOWN, "outcome", "error_code", "error_message", "attempts")
+_REPORT_COLUMNS = (*_SHOWN, "outcome", "error_code", "error_message", "attempts", "latency_ms")
 _ROLE = {"ready": "info", "ok": "ok", "exists": "muted", "invalid": "error", "error": "error", "conflict": "warn",
          "duplicate": "muted", "skipped": "warn", "cancelled": "warn"}
-
-
-def _table(frame: pd.DataFrame, columns: tuple[str, ...], status_column: str) -> str:
-    """One page of rows as an HTML table; every cell escaped, colours from the theme."""
-    head = "".join(f'<th style="text-align:left;padding:2px 8px;border-bottom:1px solid {COLOURS["border"]}">'
-                   f"{esc(c)}</th>" for c in columns)
-    body = []
-    for record in frame.to_dict("records"):
-        cells = []
-        for column in columns:
-            value = record.get(column)
-            value = "" if value is None or value is pd.NA or (isinstance(value, float) and value != value) else value
-            style = f"color:{COLOURS[_ROLE.get(str(value), 'text')]}" if column == status_column else ""
-            cells.append(f'<td style="padding:1px 8px;vertical-align:top;word-break:break-word;{style}">'
-                         f"{esc(value)}</td>")
-        body.append(f"<tr>{''.join(cells)}</tr>")
-    return (f'<table style="border-collapse:collapse;font-size:var(--jp-ui-font-size1);'
-            f'color:{COLOURS["text"]}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>')
+RATE_HELP = (f"empty: automatic, {DEFAULT_RATE:g} call/s on Alibaba Cloud (its API limit), "
+             f"{SANDBOX_RATE:g} calls/s on the sandbox")
 
 
 class BatchPanel(widgets.VBox):
     """Plan and apply many routes: ``connection`` gives the client and defaults, ``log`` gets every row.
 
     Scripts and tests: ``set_source(frame_or_bytes_or_path)`` then ``wait()``; ``apply_button.click()``
-    then ``wait()``; ``batch`` (the plan), ``result`` (the last BatchResult), ``cancel()``.
+    then ``wait()``; ``rollback_button.click()`` arms the confirmation, ``confirm_button.click()`` sends;
+    ``batch`` (the armed plan, None when disarmed), ``result`` (the last BatchResult), ``cancel()``,
+    ``table`` (the TableView).
     """
 
-    def __init__(self, connection: Any, log: Any = None, *, page_size: int = 20, **kwargs: Any):
+    def __init__(self, connection: Any, log: Any = None, *, page_size: int = 25, **kwargs: Any):
         self.connection = connection
         self.response_log = log
         self.page_size = page_size
@@ -65,7 +58,6 @@ class BatchPanel(widgets.VBox):
         self._source: Any = None
         self._cancel = threading.Event()
         self._runner = TaskRunner()
-        self._page = 0
         self._build()
         self._wire()
         super().__init__(children=self._layout(), layout=widgets.Layout(width="100%"), **kwargs)
@@ -85,60 +77,70 @@ class BatchPanel(widgets.VBox):
                                                                       ("100 active", "100")], style=labelled_style())
         self.publish_vpc = widgets.Dropdown(description="PublishVpc", options=[("(from the CSV)", ""),
                                             ("true", "true"), ("false", "false")], style=labelled_style())
-        self.rate = widgets.BoundedFloatText(value=0, min=0, max=10_000, description="Rate (calls/s)",
-                                             tooltip="0: automatic (1/s for Alibaba Cloud, 100/s for the sandbox)",
-                                             style=labelled_style())
+        self.rate = widgets.Text(value="", description="Rate (calls/s)", placeholder="automatic", tooltip=RATE_HELP,
+                                 style=labelled_style())
+        self.rate_help = widgets.HTML(message(RATE_HELP))
         self.plan_button = widgets.Button(description="Plan", icon="list", tooltip="Read the gateways, check rows")
         self.apply_button = widgets.Button(description="Apply", icon="play", button_style="primary",
-                                           tooltip="Create the ready rows")
+                                           tooltip="Create the ready rows of the current plan")
         self.cancel_button = widgets.Button(description="Cancel", icon="stop", button_style="warning",
                                             tooltip="Stop scheduling; calls in flight finish")
         self.rollback_button = widgets.Button(description="Roll back", icon="undo",
-                                              tooltip="Delete the routes this batch created")
+                                              tooltip="Delete the routes this batch created (asks first)")
+        self.confirm_button = widgets.Button(description="Confirm", icon="trash", button_style="danger",
+                                             tooltip="Send the deletes named on this button",
+                                             layout=widgets.Layout(width="auto"))
+        self.keep_button = widgets.Button(description="Cancel", icon="times", tooltip="Do not roll back")
+        self.confirm_box = widgets.HBox([self.confirm_button, self.keep_button],
+                                        layout=widgets.Layout(display="none"))
         self.export_button = widgets.Button(description="Export report", icon="download",
                                             tooltip="Make a CSV report to download (formula-safe)")
         self.status_filter = widgets.Dropdown(description="Show", options=["all"], style=labelled_style())
-        self.prev_page = widgets.Button(description="Previous", icon="chevron-left", layout={"width": "auto"})
-        self.next_page = widgets.Button(description="Next", icon="chevron-right", layout={"width": "auto"})
-        self.page_label = widgets.HTML()
         self.counts = widgets.HTML()
-        self.table = widgets.HTML()
+        self.table = TableView("batch plan and results")
         self.progress = widgets.IntProgress(value=0, min=0, max=1, description="Progress", style=labelled_style(),
                                             layout={"width": "420px"})
         self.progress_label = widgets.HTML()
         self.status = widgets.HTML()
+        self.status.add_class("vw-batch-status")
         self.summary = widgets.HTML()
         self.download = widgets.HTML()
+        self._rollback_count = 0
 
     def _layout(self) -> list[widgets.Widget]:
-        defaults = widgets.HBox([self.region, self.gateway, self.weight, self.publish_vpc, self.rate],
-                                layout=row_layout())
+        defaults = widgets.HBox([self.region, self.gateway, self.weight, self.publish_vpc, self.rate,
+                                 self.rate_help], layout=row_layout())
         actions = widgets.HBox([self.upload, self.plan_button, self.apply_button, self.cancel_button,
-                                self.rollback_button, self.export_button], layout=row_layout(margin="4px 0"))
-        pager = widgets.HBox([self.status_filter, self.prev_page, self.page_label, self.next_page],
-                             layout=row_layout())
+                                self.rollback_button, self.confirm_box, self.export_button, self.download],
+                               layout=row_layout(margin="4px 0"))
         running = widgets.HBox([self.progress, self.progress_label], layout=row_layout())
-        return [defaults, actions, self.status, running, self.counts, pager, self.table, self.summary,
-                self.download]
+        return [defaults, actions, self.status, running, self.counts, self.status_filter, self.table, self.summary]
 
     def _wire(self) -> None:
         self.upload.observe(self._on_upload, names="value")
         self.plan_button.on_click(lambda _b: self._start_plan())
         self.apply_button.on_click(lambda _b: self._on_apply())
         self.cancel_button.on_click(lambda _b: self.cancel())
-        self.rollback_button.on_click(lambda _b: self._on_rollback())
+        self.rollback_button.on_click(lambda _b: self._ask_rollback())
+        self.confirm_button.on_click(lambda _b: self._on_confirm_rollback())
+        self.keep_button.on_click(lambda _b: self._disarm_rollback("Roll back cancelled: nothing was sent."))
         self.export_button.on_click(lambda _b: self.export())
-        self.status_filter.observe(lambda _c: self._show_page(0), names="value")
-        self.prev_page.on_click(lambda _b: self._show_page(self._page - 1))
-        self.next_page.on_click(lambda _b: self._show_page(self._page + 1))
+        self.status_filter.observe(lambda _c: self._show_table(), names="value")
         if hasattr(self.connection, "on_change"):
             self.connection.on_change(self._on_connection)
 
     # --- input and plan ---
 
     def set_source(self, source: Any) -> None:
-        """Take a DataFrame, CSV bytes or a CSV path, and plan it (in the background)."""
+        """Take a DataFrame, CSV bytes or a CSV path, and plan it (in the background).
+
+        The previous plan is disarmed at once: Apply stays disabled until this one is planned.
+        """
+        if self._runner.busy:
+            self.status.value = message("Busy: wait for the current step to finish (or Cancel).", "warn")
+            return
         self._source = source
+        self.batch = None
         self._start_plan()
 
     def _on_upload(self, change: dict) -> None:
@@ -160,6 +162,11 @@ class BatchPanel(widgets.VBox):
                 "PublishVpc": self.publish_vpc.value}
 
     def _on_connection(self, *_args: Any) -> None:
+        """A new connection: the plan was checked against the old one, so it is disarmed."""
+        if self.batch is not None and not self._runner.busy:
+            self.batch = None
+            self.status.value = message("The connection changed: plan again before applying.", "warn")
+            self._sync()
         try:
             picks = self.connection.quick_picks
         except Exception:  # noqa: BLE001 - no picks offered; typing still works
@@ -173,41 +180,88 @@ class BatchPanel(widgets.VBox):
         if self._source is None:
             self.status.value = message("Upload a CSV (or call set_source(frame)) first.", "warn")
             return
+        self.batch = None  # a failed plan must leave nothing armed
         self._launch(self._plan_now, "Planning…")
 
     def _plan_now(self) -> None:
         client = self.connection.client
-        self.batch = plan_batch(self._source, client, defaults=self._defaults())
-        self.result = None
-        self.download.value = ""
-        self.summary.value = ""
-        counts = self.batch.counts()
+        batch = plan_batch(self._source, client, defaults=self._defaults())
+        self.batch, self.result = batch, None
+        self.download.value = self.summary.value = ""
+        counts = batch.counts()
         self.counts.value = " · ".join(
             f'<span style="color:{COLOURS[_ROLE[s]]}">{esc(s)} {n}</span>' for s, n in counts.items()
-        ) + (f"<br>{message('; '.join(self.batch.notes))}" if self.batch.notes else "")
+        ) + (f"<br>{message('; '.join(batch.notes))}" if batch.notes else "")
         self.status_filter.options = ["all", *[s for s in STATUSES if counts[s]]]
-        self.status.value = message(f"Plan {self.batch.batch_id}: {len(self.batch)} rows, "
-                                    f"{counts['ready']} ready to apply.", "ok" if counts["ready"] else "warn")
+        self.status.value = message(f"Plan {batch.batch_id}: {len(batch)} rows, {counts['ready']} ready to apply.",
+                                    "ok" if counts["ready"] else "warn")
 
     # --- apply, cancel, rollback ---
 
+    def _armed(self) -> bool:
+        return self.batch is not None and bool(self.batch.counts()["ready"])
+
     def _on_apply(self) -> None:
+        """Apply the armed plan (``click()`` runs on a disabled button too: check again here)."""
         if self._runner.busy:
             self.status.value = message("Busy: wait for the current step to finish (or Cancel).", "warn")
             return
-        if self.batch is None or not self.batch.counts()["ready"]:
+        if not self._armed():
             self.status.value = message("Nothing to apply: plan a CSV with ready rows first.", "warn")
             return
-        self._launch(lambda: self._run(apply_batch, self.batch), "Applying…")
+        batch, self.batch = self.batch, None  # an apply spends its plan: a second Apply needs a new plan
+        self._launch(lambda: self._run(apply_batch, batch), "Applying…")
 
-    def _on_rollback(self) -> None:
-        if self._runner.busy or self.result is None or self.result.operation == "rollback":
+    def _rollback_ready(self) -> bool:
+        return not self._runner.busy and self.result is not None and self.result.operation != "rollback"
+
+    def _ask_rollback(self) -> None:
+        """First step of Roll back: name what would be deleted, show Confirm and Cancel, send nothing."""
+        if not self._rollback_ready():
             self.status.value = message("Roll back needs a finished apply (and nothing running).", "warn")
             return
-        self._launch(lambda: self._run(rollback_batch, self.result), "Rolling back…")
+        count, gateways = rollback_targets(self.result.to_dataframe())
+        if not count:
+            self.status.value = message("Nothing to roll back: this batch created no routes.", "warn")
+            return
+        self._rollback_count = count
+        noun = "route" if count == 1 else "routes"
+        self.confirm_button.description = f"Confirm: delete {count} {noun} on {gateway_list(gateways)}"
+        self.confirm_box.layout.display = ""
+        self.rollback_button.disabled = True
+        self.status.value = message(f"Roll back would delete {count} {noun} on {gateway_list(gateways)}. "
+                                    "Confirm to send the deletes, or Cancel.", "warn")
+
+    def _disarm_rollback(self, text: str = "") -> None:
+        self._rollback_count = 0
+        self.confirm_box.layout.display = "none"
+        self.confirm_button.description = "Confirm"
+        if text:
+            self.status.value = message(text, "muted")
+        self._sync()
+
+    def _on_confirm_rollback(self) -> None:
+        if not self._rollback_count or not self._rollback_ready():
+            self.status.value = message("Click Roll back first: it names what will be deleted.", "warn")
+            return
+        result = self.result
+        self._disarm_rollback()
+        self._launch(lambda: self._run(rollback_batch, result), "Rolling back…")
+
+    def _rate(self) -> float | None:
+        text = self.rate.value.strip()
+        if not text:
+            return None
+        rate = float(text)  # ValueError is shown by _background
+        if not rate > 0:
+            raise ValueError("Rate must be a number of calls per second above 0 (empty: automatic).")
+        return rate
 
     def _run(self, operation: Callable, source: Any) -> None:
-        rate = self.rate.value or None
+        try:
+            rate = self._rate()
+        except ValueError as err:
+            raise VpnRouteError(f"Rate {self.rate.value!r}: {err}") from err
         self.result = operation(source, self.connection.client, rate=rate, cancel=self._cancel,
                                 progress=self._on_progress, log=self.response_log)
         counts = ", ".join(f"{k} {v}" for k, v in self.result.counts().items())
@@ -215,7 +269,8 @@ class BatchPanel(widgets.VBox):
         self.summary.value = message(f"{self.result.operation} {self.result.batch_id}: {counts} in "
                                      f"{self.result.elapsed_s:.1f} s ({self.result.calls} calls)"
                                      f"{' - cancelled' if self.result.cancelled else ''}.", role, small=False)
-        self.status.value = message("Done. Export the report to keep it; Roll back deletes what was created.", role)
+        self.status.value = message(step_summary(self.result), "warn" if self.result.cancelled else role)
+        self.download.value = ""  # the old link was another step's report
 
     def _on_progress(self, p: Any) -> None:
         """Called in the worker thread: set traits only."""
@@ -245,19 +300,20 @@ class BatchPanel(widgets.VBox):
             await asyncio.get_running_loop().run_in_executor(None, work)
         except VpnRouteError as err:
             self.error = err
-            self.status.value = message(str(err), "error")
+            self.status.value = message(f"{err} Nothing is armed: fix the cause, then plan again.", "error")
         except Exception as err:  # noqa: BLE001 - shown in the widget, never raised into the kernel's loop
             self.error = err
             self.status.value = message(f"Unexpected {type(err).__name__}: {err}", "error")
         finally:
             self._sync()
-            self._show_page(0)
+            self._show_table()
 
     def _sync(self, running: bool = False) -> None:
         self.cancel_button.disabled = not running
-        for button in (self.plan_button, self.apply_button, self.upload):
-            button.disabled = running
-        self.rollback_button.disabled = running or self.result is None or self.result.operation == "rollback"
+        self.plan_button.disabled = self.upload.disabled = running
+        self.apply_button.disabled = running or not self._armed()
+        self.rollback_button.disabled = running or self._rollback_count > 0 or self.result is None \
+            or self.result.operation == "rollback"
         self.export_button.disabled = running or self.result is None
 
     # --- the table ---
@@ -269,25 +325,23 @@ class BatchPanel(widgets.VBox):
             return self.batch.plan, _PLAN_COLUMNS, "status"
         return pd.DataFrame(), (), "status"
 
-    def _show_page(self, page: int) -> None:
+    def _show_table(self) -> None:
         frame, columns, status_column = self._frame()
         if self.result is not None:
             self.status_filter.options = ["all", *sorted(set(frame["outcome"].dropna()))]
+        if self.batch is None and self.result is None:
+            self.counts.value = ""
         chosen = self.status_filter.value
         if chosen not in (None, "all") and status_column in frame:
             frame = frame[frame[status_column] == chosen]
-        pages = max(1, -(-len(frame) // self.page_size))
-        self._page = min(max(0, page), pages - 1)
-        start = self._page * self.page_size
-        self.table.value = _table(frame.iloc[start:start + self.page_size], columns, status_column) if columns else ""
-        self.page_label.value = message(f"page {self._page + 1} of {pages} ({len(frame)} rows)")
-        self.prev_page.disabled = self._page == 0
-        self.next_page.disabled = self._page >= pages - 1
+        self.table.page_length = self.page_size
+        self.table.show(frame, columns=columns, status_column=status_column,
+                        empty_text="No plan: upload a CSV to see its rows here.")
 
     # --- export ---
 
     def export(self) -> str | None:
-        """Offer the last report as a CSV download (a data-URI link, works in Lab and Voila); returns the CSV."""
+        """Offer the last report as a CSV download next to its button (a data-URI link, Lab and Voila)."""
         if self.result is None:
             self.status.value = message("Nothing to export yet: apply a batch first.", "warn")
             return None
@@ -305,4 +359,5 @@ class BatchPanel(widgets.VBox):
     def close(self) -> None:
         self._cancel.set()
         self._runner.close()
+        self.table.close()
         super().close()

@@ -1,4 +1,4 @@
-"""LogView: the ResponseLog as counts, a short escaped table, filters, CSV export and Clear.
+"""LogView: the ResponseLog as counts, a short table (the app's TableView), filters, CSV export and Clear.
 
 Why it stays fast and small at any log length: counts come from the log's running
 counters, the table shows only the last ``rows`` matching records, and filtered tails are
@@ -9,6 +9,10 @@ Appends may come from any thread (the client logs from an executor thread). Insi
 the view re-renders on the kernel's event loop, at most every ``min_interval`` seconds;
 without a running loop it renders in the notifying thread, throttled the same way (a timer
 flushes the last change). ``refresh()`` always renders now.
+
+Export CSV writes to :func:`default_export_dir`: ``notebooks/reports/`` when the kernel runs
+inside this checkout, else ``reports/`` in the working directory; the status beside the link
+names the file written.
 """
 
 from __future__ import annotations
@@ -23,56 +27,41 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
+import pandas as pd
 
 from ..log.records import OUTCOMES
-from .common import COLOURS as _COLOURS
 from .common import active_loop, esc, labelled_style, message, row_layout
+from .table import TableView
 
 __all__ = ["LogView"]
 
 ALL = "(all)"
 # What a reader scans first comes first: the table scrolls sideways in a narrow column.
 SHOWN_COLUMNS = ("timestamp", "outcome", "error_code", "http_status", "route_dest", "next_hop", "weight",
-                 "vpn_gateway_id", "region_id", "operation", "request_id", "latency_ms")
+                 "vpn_gateway_id", "region_id", "operation", "request_id", "latency_ms", "error_message")
 MAX_ROWS = 500
-OUTCOME_ROLE = {"ok": "ok", "error": "error", "exists": "info", "skipped": "muted", "cancelled": "warn"}
 CONFIRM_S = 10.0  # a second click on Clear within this many seconds confirms
 
 
-def _cell(column: str, value: Any) -> str:
-    """One escaped table cell; timestamps shortened to the second, the outcome coloured."""
-    if value is None:
-        text = ""
-    elif column == "timestamp" and isinstance(value, datetime):
-        text = value.strftime("%Y-%m-%d %H:%M:%S")
-    elif column == "latency_ms" and isinstance(value, float):
-        text = f"{value:.0f}"
-    else:
-        text = str(value)
-    if column == "outcome":
-        return f'<td style="color:{_COLOURS[OUTCOME_ROLE.get(text, "text")]}">{esc(text)}</td>'
-    return f"<td>{esc(text)}</td>"
+def default_export_dir(cwd: str | os.PathLike | None = None) -> Path:
+    """Where Export CSV writes: ``notebooks/reports/`` of this checkout when the kernel runs inside it,
+    otherwise a ``reports/`` folder in the notebook's working directory (created on first export)."""
+    here = Path(cwd or Path.cwd()).resolve()
+    repo = Path(__file__).resolve().parents[2]
+    if (repo / "notebooks").is_dir() and (here == repo or repo in here.parents):
+        return repo / "notebooks" / "reports"
+    return here / "reports"
 
 
-# One stylesheet per table, scoped by a class, instead of a style attribute on every cell:
-# it keeps the widget state about a third of the size.
-_TABLE_CSS = (
-    f".vw-logtable{{border-collapse:collapse;font-size:var(--jp-ui-font-size0);"
-    f"font-family:var(--jp-code-font-family);line-height:1.4;color:{_COLOURS['text']}}}"
-    f".vw-logtable td,.vw-logtable th{{padding:1px 6px;white-space:nowrap;text-align:left}}"
-    f".vw-logtable th{{color:{_COLOURS['muted']};border-bottom:1px solid {_COLOURS['border']}}}"
-)
-
-
-def render_table(records: list[dict[str, Any]]) -> str:
-    """An escaped HTML table of ``records`` (newest first), themed, scrolling sideways if wide."""
-    if not records:
-        return message("No records to show.")
-    head = "".join(f"<th>{esc(c)}</th>" for c in SHOWN_COLUMNS)
-    body = "".join("<tr>" + "".join(_cell(c, rec.get(c)) for c in SHOWN_COLUMNS) + "</tr>"
-                   for rec in reversed(records))
-    return (f'<style>{_TABLE_CSS}</style><div style="overflow-x:auto;max-width:100%">'
-            f'<table class="vw-logtable"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>')
+def log_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """The shown records (newest first) as a frame of :data:`SHOWN_COLUMNS`; latency rounded to ms."""
+    frame = pd.DataFrame(list(reversed(records)), columns=list(SHOWN_COLUMNS))
+    if "latency_ms" in frame:
+        frame["latency_ms"] = [None if v is None or v != v else round(float(v)) for v in frame["latency_ms"]]
+    if "timestamp" in frame:
+        frame["timestamp"] = [v.strftime("%Y-%m-%d %H:%M:%S") if isinstance(v, datetime) else v
+                              for v in frame["timestamp"]]
+    return frame
 
 
 class _Tails:
@@ -110,20 +99,21 @@ class _Tails:
 class LogView(widgets.VBox):
     """Counts by outcome, the last ``rows`` records, filters, Export CSV (with a download link), Clear.
 
-    Public parts: ``counts`` (HTML), ``table`` (HTML), ``outcome_filter``, ``code_filter``, ``rows``
+    Public parts: ``counts`` (HTML), ``table`` (TableView: ``table.frame`` is what it shows),
+    ``outcome_filter``, ``code_filter``, ``rows``
     (IntText), ``refresh_button``, ``export_button``, ``clear_button``, ``download`` (HTML with the link),
     ``last_export`` (the path written), ``refresh()``, ``export_csv(path=None)``, ``visible_records()``.
     """
 
-    def __init__(self, log, rows: int = 20, *, export_dir: str | os.PathLike = ".",
+    def __init__(self, log, rows: int = 20, *, export_dir: str | os.PathLike | None = None,
                  min_interval: float = 0.25, max_link_bytes: int = 5_000_000, **kwargs: Any):
         self.response_log = log
-        self.export_dir = Path(export_dir)
+        self.export_dir = Path(export_dir) if export_dir is not None else default_export_dir()
         self.min_interval = min_interval
         self.max_link_bytes = max_link_bytes
         self.last_export: Path | None = None
         self.counts = widgets.HTML()
-        self.table = widgets.HTML()
+        self.table = TableView("log: the last records, newest first")
         self.download = widgets.HTML()
         self.outcome_filter = widgets.Dropdown(options=[ALL, *OUTCOMES], value=ALL, description="Outcome",
                                                style=labelled_style(), layout=widgets.Layout(width="260px"))
@@ -150,7 +140,7 @@ class LogView(widgets.VBox):
 
     def _layout(self) -> list[widgets.Widget]:
         filters = widgets.HBox([self.outcome_filter, self.code_filter, self.rows], layout=row_layout())
-        actions = widgets.HBox([self.refresh_button, self.export_button, self.clear_button, self.download],
+        actions = widgets.HBox([self.refresh_button, self.clear_button, self.export_button, self.download],
                                layout=row_layout(margin="4px 0"))
         return [self.counts, filters, actions, self.table]
 
@@ -212,7 +202,8 @@ class LogView(widgets.VBox):
             current = self.code_filter.value
             self.code_filter.options = codes
             self.code_filter.value = current if current in codes else ALL
-        self.table.value = render_table(self.visible_records())
+        self.table.show(log_frame(self.visible_records()), status_column="outcome",
+                        empty_text="No records to show.")
 
     # --- actions ---
 
@@ -221,6 +212,7 @@ class LogView(widgets.VBox):
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         target = Path(path) if path is not None else self.export_dir / f"vpnroute-log-{stamp}.csv"
         try:
+            target.parent.mkdir(parents=True, exist_ok=True)
             self.response_log.to_csv(target)
         except OSError as err:
             self.download.value = message(f"Export failed: {err}", "error")
@@ -267,4 +259,5 @@ class LogView(widgets.VBox):
         self._unsubscribe()
         if self._timer is not None:
             self._timer.cancel()
+        self.table.close()
         super().close()
