@@ -239,6 +239,40 @@ CATALOGUE: dict[str, tuple[int | None, str, str, bool, bool]] = {
         False,
         False,
     ),
+    # --- the route lifecycle, client side (operations.py, lifecycle.py): codes the service may answer
+    # around weight changes and publishing, and the toolkit's own errors of wait_for_gateway and switch_active.
+    "VpnRouteEntry.Configuring": (
+        400,
+        "The route is being changed by an earlier request that has not finished.",
+        "Wait until the gateway is active (client.wait_for_gateway), then retry with the same ClientToken.",
+        True,
+        False,
+    ),
+    "IncorrectStatus.VpnGateway": (
+        400,
+        "The VPN gateway is not in a state that allows this change (it is not active).",
+        "Wait until the gateway is active (client.wait_for_gateway); if it stays in another state, check it "
+        "in the console.",
+        True,
+        False,
+    ),
+    "GatewayWaitTimeout": (
+        None,
+        "vpnroute_widgets waited for the VPN gateway to become active and gave up (timeout, or the gateway is "
+        "being deleted).",
+        "Wait longer (wait_for_gateway's timeout) or look at the gateway in the console; nothing was sent "
+        "while waiting.",
+        True,
+        False,
+    ),
+    "SwitchError": (
+        None,
+        "vw.switch_active stopped before the failover was complete.",
+        "Read the error's account: it names the steps done, the routes left and the calls that finish or undo "
+        "the switch.",
+        False,
+        False,
+    ),
     "ValidationError": (
         None,
         "The input was refused by vpnroute_widgets before anything was sent.",
