@@ -12,6 +12,10 @@ under test (this venv here, a fresh Binder venv in ``test_binder_env.py``). Widg
 
 The kernel's HTTP proxy points at a closed 127.0.0.1 port (NO_PROXY=127.0.0.1), so any attempt by the
 notebooks to reach the internet fails instead of leaving the machine.
+
+The committed ``.ipynb`` files are the notebooks' source (edited in JupyterLab, linted by ruff through
+``make lint``): they must stay output-free (no outputs, execution counts or widget state), and
+``data/routes.csv`` must keep the rows the batch notebook describes.
 """
 
 from __future__ import annotations
@@ -162,6 +166,11 @@ def test_committed_notebook_is_clean(name: str) -> None:
             assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
         assert not cell.metadata.get("widgets")
     assert any(c.cell_type == "markdown" for c in nb.cells), "narrate for a newcomer"
+
+
+def test_every_committed_notebook_is_checked() -> None:
+    """The notebooks are edited by hand now: a new one must be added to the lists above to be checked."""
+    assert sorted(path.name for path in NOTEBOOKS.glob("*.ipynb")) == sorted(ALL_NOTEBOOKS)
 
 
 def test_routes_csv_is_the_batch_the_notebooks_describe() -> None:
