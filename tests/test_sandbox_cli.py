@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+import urllib.request
 
 import pytest
 
@@ -58,3 +59,24 @@ def test_same_seed_same_ids_and_matches_the_python_api():
     assert a["vpn_gateway_id"] == sb.vpn_gateway_id and a["access_key_id"] == sb.credentials.access_key_id
     assert a["gateways"] == [{"vpn_gateway_id": g["vpn_gateway_id"], "next_hops": g["next_hops"]}
                              for g in sb.gateways]
+
+
+def test_routes_per_gateway_seeds_the_same_routes_as_the_python_api():
+    proc, info = launch("--seed", "4", "--routes-per-gateway", "5")
+    try:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1: never a proxy
+        with opener.open(info["endpoint"] + "/_sandbox/state", timeout=5) as answer:
+            state = json.loads(answer.read())
+    finally:
+        finish(proc, signal.SIGINT)
+    expected = vw.Sandbox(seed=4, routes_per_gateway=5).state()
+    assert state["gateways"] == json.loads(json.dumps(expected["gateways"]))
+    healthy = [g for g in state["gateways"] if g["Kind"] == "healthy"]
+    assert healthy and all(len(g["Routes"]) == 5 for g in healthy)
+
+
+def test_routes_per_gateway_beyond_the_quota_is_a_usage_error():
+    proc = subprocess.run([sys.executable, "-m", "vpnroute_widgets.sandbox", "--route-quota", "4",
+                           "--routes-per-gateway", "5"], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert "routes_per_gateway" in proc.stderr and "Traceback" not in proc.stderr

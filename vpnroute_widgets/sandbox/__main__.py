@@ -37,20 +37,29 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
-    sandbox = Sandbox(seed=args.seed, port=args.port, gateways=args.gateways, route_quota=args.route_quota,
-                      configuring_s=args.configuring_ms / 1000.0, rate=args.rate, latency_ms=args.latency_ms,
-                      latency_jitter_ms=args.latency_jitter_ms, host=args.host,
-                      routes_per_gateway=args.routes_per_gateway)
+    try:
+        sandbox = _sandbox(args)
+    except ValueError as exc:  # an option out of range: a usage error (exit 2), not a traceback
+        parser.error(str(exc))
     with sandbox:
         sys.stdout.write(json.dumps(sandbox.summary()) + "\n")
         sys.stdout.flush()
         while not done.wait(0.5):
             pass
     return 0
+
+
+def _sandbox(args: argparse.Namespace) -> Sandbox:
+    """The sandbox the options describe (not started); ValueError for an option out of range."""
+    return Sandbox(seed=args.seed, port=args.port, gateways=args.gateways, route_quota=args.route_quota,
+                   configuring_s=args.configuring_ms / 1000.0, rate=args.rate, latency_ms=args.latency_ms,
+                   latency_jitter_ms=args.latency_jitter_ms, host=args.host,
+                   routes_per_gateway=args.routes_per_gateway)
 
 
 if __name__ == "__main__":
