@@ -26,9 +26,9 @@ from .credentials import Credentials
 from .errors import ApiError, ConfigurationError, TransportError, ValidationError, VpnRouteError, describe_error
 from .log.records import record_from_request
 from .model import RouteEntry, check_region_id
-from .operations import CREATE, DELETE, RouteOperations, entry_from_answer
+from .operations import CREATE, DELETE, RouteOperations
 from .retry import RetryPolicy
-from .transport import HttpTransport, Timeout, Transport
+from .transport import Answer, HttpTransport, Timeout, Transport
 from .wire import PreparedCall, check_endpoint, default_endpoint, parse_response, prepare_call
 
 __all__ = ["ClientConfig", "VpcClient"]
@@ -174,8 +174,6 @@ class VpcClient(RouteOperations):
         started = self.config.clock()
         try:
             data, status, attempts = self._attempt_loop(action, params, endpoint)
-            if action == CREATE:
-                entry_from_answer(data, status, attempts)  # an unreadable answer is an error of this call
         except VpnRouteError as err:
             self._record(action, params, endpoint, started, getattr(err, "attempts", 1), context, error=err)
             raise
@@ -192,8 +190,7 @@ class VpcClient(RouteOperations):
             try:
                 answer = config.transport.send(prepared, config.timeout, attempt)
                 retry_after = answer.retry_after
-                data = parse_response(answer.status, answer.body, config.format, attempt=attempt)
-                return data, answer.status, attempt
+                return self._read(action, answer, attempt), answer.status, attempt
             except ApiError as err:
                 if action == DELETE and outcome_unknown and err.code == _ROUTE_GONE:
                     return {"RequestId": err.request_id, "AlreadyGone": True}, err.http_status or 200, attempt
@@ -205,6 +202,23 @@ class VpcClient(RouteOperations):
                     raise
             config.sleep(config.retry.backoff(attempt, config.rng, retry_after))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _read(self, action: str, answer: Answer, attempt: int) -> dict[str, Any]:
+        """The answer as data, or ApiError/TransportError; the one place server text enters the toolkit.
+
+        Every text of the answer is redacted with these credentials here (see
+        :mod:`vpnroute_widgets.redact`), so exceptions, records, reports, widgets and the CLI,
+        which all take their text from what this returns or raises, never see a credential.
+        """
+        try:
+            return parse_response(answer.status, answer.body, self.config.format, attempt=attempt,
+                                  redact=self.credentials.redact, action=action)
+        except (ApiError, TransportError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - a parser bug must still end as an error of this call
+            raise TransportError(f"HTTP {answer.status}: the answer could not be read ({type(exc).__name__}); "
+                                 "its outcome is unknown.", http_status=answer.status, unknown_outcome=True,
+                                 retryable=False, attempts=attempt) from None
 
     def _endpoint_for(self, region_id: str | None) -> str:
         if self.endpoint:
@@ -230,11 +244,13 @@ class VpcClient(RouteOperations):
             "endpoint": urlsplit(endpoint).netloc,
         }
         if error is None:
-            fields.update(outcome="ok", http_status=status, request_id=data.get("RequestId"))
-            if action == CREATE:
+            fields.update(outcome="ok", http_status=status, request_id=_answer_text(data.get("RequestId")))
+            if action == CREATE:  # the route was created even when a field of the answer is unreadable
                 entry = RouteEntry.from_api(data)
                 fields.update(state=entry.state, create_time=entry.create_time,
                               vpn_instance_id=entry.vpn_instance_id)
+                if entry.problems:
+                    fields["error_message"] = "Created; the answer was partly unreadable: " + " ".join(entry.problems)
         else:
             fields.update(describe_error(error).record_fields())
         record = record_from_request(action, params, **fields, **(context or {}))
@@ -242,6 +258,11 @@ class VpcClient(RouteOperations):
             log.append(record)
         if on_call is not None:
             on_call(record)
+
+
+def _answer_text(value: Any) -> str | None:
+    """A scalar of an answer as text for a record (a nested structure is no id: None)."""
+    return None if value in (None, "") or isinstance(value, dict | list) else str(value)
 
 
 def _check_params(params: Mapping[str, Any]) -> None:

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from .errors import CredentialsError
+from .redact import Redactor, mask_key_id
 
 __all__ = ["Credentials", "list_profiles", "mask_key_id"]
 
@@ -24,15 +25,6 @@ ENV_PROFILE = "ALIBABA_CLOUD_PROFILE"
 ENV_CREDENTIALS_FILE = "ALIBABA_CLOUD_CREDENTIALS_FILE"
 
 
-def mask_key_id(key_id: str | None) -> str:
-    """A 20-character id (``LTAI`` + 16 characters ending in ``1234``) shows as ``LTAI****1234``."""
-    if not key_id:
-        return ""
-    if len(key_id) <= 8:
-        return key_id[:2] + "****"
-    return f"{key_id[:4]}****{key_id[-4:]}"
-
-
 class Credentials:
     """An AccessKey pair, optionally with an STS security token.
 
@@ -40,7 +32,7 @@ class Credentials:
     but never appear in ``repr``, ``str``, or any toolkit output.
     """
 
-    __slots__ = ("_key_id", "_secret", "_token", "source")
+    __slots__ = ("_key_id", "_redactor", "_secret", "_token", "source")
 
     def __init__(self, access_key_id: str, access_key_secret: str, security_token: str | None = None,
                  *, source: str = "explicit"):
@@ -51,6 +43,7 @@ class Credentials:
         self._key_id = access_key_id.strip()
         self._secret = access_key_secret.strip()
         self._token = security_token.strip() if security_token else None
+        self._redactor: Redactor | None = None
         self.source = source
 
     @property
@@ -68,6 +61,16 @@ class Credentials:
     @property
     def masked_key_id(self) -> str:
         return mask_key_id(self._key_id)
+
+    def redact(self, text: str) -> str:
+        """``text`` with this secret and token replaced and this key id masked, in any spelling.
+
+        For text from a server (error messages, bodies): see :mod:`vpnroute_widgets.redact` for
+        the spellings found. The patterns are built on first use and kept with these credentials.
+        """
+        if self._redactor is None:
+            self._redactor = Redactor(self._key_id, self._secret, self._token)
+        return self._redactor.text(text)
 
     def __repr__(self) -> str:
         sts = ", sts=True" if self._token else ""
