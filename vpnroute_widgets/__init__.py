@@ -48,6 +48,10 @@ _LAZY = {
     "apply_batch": "vpnroute_widgets.batch",
     "rollback_batch": "vpnroute_widgets.batch",
     "resume_batch": "vpnroute_widgets.batch",
+    "SyncPlan": "vpnroute_widgets.batch",
+    "export_routes": "vpnroute_widgets.batch",
+    "plan_sync": "vpnroute_widgets.batch",
+    "apply_sync": "vpnroute_widgets.batch",
 }
 
 __all__ = [

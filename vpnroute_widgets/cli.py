@@ -30,9 +30,6 @@ __all__ = ["clean_text", "main"]
 
 # C0 controls but tab and newline, DEL, C1 controls, and the bidi marks and overrides (Trojan Source).
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-#: The ranges of the numeric options (also what their error messages say).
-RATE_RANGE = (0.001, 10_000.0)
-CONCURRENCY_RANGE = (1, 256)
 
 _EPILOG = """\
 input columns
@@ -116,11 +113,19 @@ def _parser() -> argparse.ArgumentParser:
                            help="send to URL (https://..., or http://127.0.0.1:PORT for a local sandbox); "
                                 "default https://vpc.<region>.aliyuncs.com")
         sub.add_argument("--rate", metavar="N", type=_rate,
-                         help=f"calls per second in all, {RATE_RANGE[0]:g} to {RATE_RANGE[1]:g} (default: see pacing)")
+                         help="calls per second in all, {:g} to {:g} (default: see pacing)".format(*_limits("rate")))
         sub.add_argument("--concurrency", metavar="N", type=_concurrency, default=16,
-                         help=f"calls in flight at most, {CONCURRENCY_RANGE[0]} to {CONCURRENCY_RANGE[1]} (16)")
+                         help="calls in flight at most, {} to {} (16)".format(*_limits("concurrency")))
         sub.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
+
+
+def _limits(option: str) -> tuple[float, float]:
+    """The range the batch accepts for a pacing option (one definition: batch.apply.PACING_LIMITS)."""
+    from .batch.apply import PACING_LIMITS
+
+    low, high, _whole = PACING_LIMITS[option]
+    return low, high
 
 
 def _shown(text: str) -> str:
@@ -128,7 +133,7 @@ def _shown(text: str) -> str:
 
 
 def _rate(text: str) -> float:
-    low, high = RATE_RANGE
+    low, high = _limits("rate")
     try:
         value = float(text)
     except ValueError:
@@ -140,7 +145,7 @@ def _rate(text: str) -> float:
 
 
 def _concurrency(text: str) -> int:
-    low, high = CONCURRENCY_RANGE
+    low, high = _limits("concurrency")
     try:
         value = int(text)
     except ValueError:

@@ -7,12 +7,10 @@ input's ``row`` and the ``batch_id``: ``ok`` (created), ``exists`` (already ther
 ``cancelled`` (not sent because the batch was cancelled). ``attempts`` counts every HTTP attempt
 of the row, gateway-busy polls included.
 
-With ``journal=PATH`` (the CLI's default: next to the report) a run appends every row's record to a
-crash journal (:mod:`vpnroute_widgets.batch.journal`) as it goes. A later run of the same batch with
-the same journal does not send again the rows it shows ``ok`` (it keeps their records, so its report
-owns those routes), and re-sends with the same ClientToken a row that was sent but never answered.
-``resume_batch`` and ``rollback_batch`` given a report path also read the journal beside it (or a
-journal path alone), so the routes of a killed run are resumed or rolled back too.
+``journal=PATH`` keeps a crash journal (:mod:`~vpnroute_widgets.batch.journal`): a later run of the
+batch with it keeps the rows it shows ``ok`` (not sent again: its report owns those routes) and
+re-sends with the same ClientToken a row sent but never answered; resume and rollback of a report
+path also read the journal beside it, so a killed run's routes are never left without an owner.
 """
 
 from __future__ import annotations
@@ -34,13 +32,13 @@ from ..errors import ApiError, ValidationError, describe_error
 from ..log.response_log import ResponseLog
 from ..model import RouteEntryRequest
 from ..wire import is_loopback
-from .journal import SUFFIX, UNANSWERED, Journal, JournalError, journal_path, journal_records
+from .journal import UNANSWERED, Journal, NoJournal, report_log
 from .plan import plan_batch
 from .scheduler import Job, Progress, Scheduler
 from .tokens import derive_client_token
 
-__all__ = ["DEFAULT_RATE", "SANDBOX_RATE", "BatchResult", "apply_batch", "default_rate", "resume_batch",
-           "rollback_batch"]
+__all__ = ["DEFAULT_RATE", "PACING_LIMITS", "SANDBOX_RATE", "BatchResult", "apply_batch", "default_rate",
+           "resume_batch", "rollback_batch"]
 
 CREATE = "CreateVpnRouteEntry"
 DELETE = "DeleteVpnRouteEntry"
@@ -89,10 +87,7 @@ class BatchResult:
         return self.log.to_dataframe()
 
     def to_csv(self, path: str | PathLike | None = None) -> str | None:
-        """The report: formula cells escaped, a path written atomically (``None`` returns the text).
-
-        Once the report is on disk the run's journal (if any) has done its work and is removed.
-        """
+        """The report: formula cells escaped, a path written atomically (then the run's journal goes)."""
         text = self.log.to_csv(path)
         if path is not None and not hasattr(path, "write") and self.journal:
             with suppress(FileNotFoundError):
@@ -166,49 +161,32 @@ def _finish_delete(job: Job, value: Any, error: BaseException | None) -> dict[st
 # --- running -----------------------------------------------------------------------------------
 
 
-_OPERATION_OF = {"apply": CREATE, "resume": CREATE, "rollback": DELETE}
-_MAX_CONCURRENCY = 256
+#: The accepted range of each pacing option: (lowest, highest, whole numbers only). The CLI checks the same.
+PACING_LIMITS = {"rate": (0.001, 10_000, False), "burst": (1, 10_000, False), "concurrency": (1, 256, True),
+                 "max_failures": (1, 100, True), "busy_timeout": (0, 86_400, False)}
 
 
-def _check_pacing(rate: float | None, burst: float | None, concurrency: int, max_failures: int,
-                  busy_timeout: float) -> None:
+def _check_pacing(**options: Any) -> None:
     """Refuse pacing options the scheduler cannot honour, naming the option and its range."""
-    def number(name: str, value: Any, low: float, high: float, *, integer: bool = False) -> None:
-        kind = "an integer" if integer else "a number"
-        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-        ok = ok and low <= value <= high and (not integer or float(value).is_integer())
-        if not ok:
+    for name, value in options.items():
+        low, high, whole = PACING_LIMITS[name]
+        if value is None and name in ("rate", "burst"):
+            continue  # the defaults
+        fits = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        if not (fits and low <= value <= high and (not whole or float(value).is_integer())):
+            kind = "an integer" if whole else "a number"
             raise ValidationError(name, f"must be {kind} from {low:g} to {high:g}; got {value!r}.", value=value)
-
-    if rate is not None:
-        number("rate", rate, 0.001, 10_000)
-    if burst is not None:
-        number("burst", burst, 1, 10_000)
-    number("concurrency", concurrency, 1, _MAX_CONCURRENCY, integer=True)
-    number("max_failures", max_failures, 1, 100, integer=True)
-    number("busy_timeout", busy_timeout, 0, 86_400)
-
-
-def _row_key(value: Any) -> Any:
-    """A row label as the journal stores it (the log keeps rows as integers)."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return value
 
 
 class _Run:
-    """One scheduler run over some rows; other rows keep the record they were given.
-
-    A context manager: the journal (when there is one) is opened on entry, so what earlier runs
-    wrote (:attr:`prior`) is known before anything is decided, and released on exit.
-    """
+    """One scheduler run over some rows (others keep their record); ``with`` opens and closes its journal."""
 
     def __init__(self, client: Any, batch_id: str, operation: str, *, rate: float | None, burst: float | None,
                  concurrency: int, cancel: threading.Event | None, progress: Callable[[Progress], None] | None,
                  log: ResponseLog | None, max_failures: int, busy_timeout: float,
                  journal: str | PathLike | None = None):
-        _check_pacing(rate, burst, concurrency, max_failures, busy_timeout)
+        _check_pacing(rate=rate, burst=burst, concurrency=concurrency, max_failures=max_failures,
+                      busy_timeout=busy_timeout)
         self.batch_id = batch_id
         self.operation = operation
         self.client = client.clone(log=None, on_call=None, max_attempts=1, retry_configuring=False)
@@ -220,78 +198,47 @@ class _Run:
                                    cancel=self.cancel, progress=progress)
         self.records: dict[int, dict[str, Any]] = {}
         self.journal_file = os.fspath(journal) if journal is not None else None
-        self.journal: Journal | None = None
-        self.prior: dict[Any, tuple[str, dict[str, Any]]] = {}
-        self._rows: set[Any] = set()
-        self._sent: set[Any] = set()
+        self.journal: Journal | NoJournal = NoJournal()
 
     def __enter__(self) -> _Run:
         if self.journal_file is not None:
-            self.journal = Journal(self.journal_file, batch_id=self.batch_id,
-                                   operation=_OPERATION_OF[self.operation])
-            self.prior = self.journal.prior
+            operation = DELETE if self.operation == "rollback" else CREATE
+            self.journal = Journal(self.journal_file, batch_id=self.batch_id, operation=operation)
         return self
 
     def __exit__(self, kind: Any, *_: Any) -> None:
-        if self.journal is not None:
-            self.journal.close(finished=kind is None)
+        self.journal.close(finished=kind is None)
 
-    # --- what an earlier run of this batch did (from the journal) ---
-
-    def carried(self, row: Any) -> dict[str, Any] | None:
-        """The earlier run's ok record of ``row``: kept, and the row is not sent again."""
-        self._rows.add(_row_key(row))
-        event, record = self.prior.get(_row_key(row), ("", {}))
-        return record if event == "done" and record.get("outcome") == "ok" else None
-
-    def unanswered(self, row: Any) -> dict[str, Any] | None:
-        """The earlier run's record of ``row`` when it was sent and its answer never recorded."""
-        self._rows.add(_row_key(row))
-        event, record = self.prior.get(_row_key(row), ("", {}))
-        return record if event == "sent" else None
-
-    def _check_prior_owned(self) -> None:
-        left = sorted(set(self.prior) - self._rows, key=str)
-        if left:
-            raise JournalError(f"{self.journal_file}: holds rows {', '.join(map(str, left[:10]))} of batch "
-                               f"{self.batch_id} that this run does not have (was the file edited?). Fix: apply "
-                               "the same file again, or resume/rollback the report beside the journal first.")
-
-    # --- deciding and running ---
-
-    def decided(self, position: int, record: dict[str, Any]) -> None:
+    def decided(self, position: int, record: dict[str, Any]) -> None:  # logged and journaled in run()
         self.records[position] = record
-        if self.shared_log is not None:
-            self.shared_log.append(record)
 
-    def _journaled(self, key: Any, base: dict[str, Any], send: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        """``send``, with a "sent" line on disk before the row's first attempt goes out."""
-        journal = self.journal
-        if journal is None:
-            return send
-
-        def first_noted(client: Any) -> Any:
-            if key not in self._sent:
-                self._sent.add(key)
-                journal.write("sent", [base])
-            return send(client)
-
-        return first_noted
+    def _kept(self, position: int, row: Any) -> bool:
+        """An earlier run of this batch (the journal) made it: its record stays, the row is not sent again."""
+        kept = self.journal.carried(row)
+        if kept is not None:
+            self.records[position] = kept
+        return kept is not None
 
     def run(self, jobs: list[Job], bases: dict[int, dict[str, Any]], finisher) -> BatchResult:
         def finish(job: Job, value: Any, error: BaseException | None) -> str:
             record = {**bases[job.key], **_timing(job), **finisher(job, value, error)}
-            self.decided(job.key, record)
-            if self.journal is not None:
-                self.journal.write("done", [record])
+            self.records[job.key] = record
+            if self.shared_log is not None:
+                self.shared_log.append(record)
+            self.journal.write("done", [record])
             return record["outcome"]
 
-        if self.journal is not None:
-            self._check_prior_owned()
-            self.journal.write("done", [self.records[k] for k in sorted(self.records)])
-            self.journal.write("pending", [bases[job.key] for job in jobs])
-            for job in jobs:
-                job.send = self._journaled(job.key, bases[job.key], job.send)
+        jobs = [job for job in jobs if not self._kept(job.key, bases[job.key].get("row"))]
+        for position, record in list(self.records.items()):
+            self._kept(position, record.get("row"))
+        self.journal.check_owned()
+        settled = [self.records[k] for k in sorted(self.records)]
+        if self.shared_log is not None:
+            self.shared_log.extend(settled)
+        self.journal.write("done", settled)
+        self.journal.write("pending", [bases[job.key] for job in jobs])
+        for job in jobs:
+            job.send = self.journal.noting_sent(job.key, bases[job.key], job.send)
         preset: dict[str, int] = {}
         for record in self.records.values():
             preset[record["outcome"]] = preset.get(record["outcome"], 0) + 1
@@ -327,9 +274,8 @@ def apply_batch(batch: Any, client: Any, *, defaults: Mapping[str, Any] | None =
     thread. ``log`` (default: the client's own log, if it has one; for example the app's ResponseLog)
     also gets every record as it is decided.
 
-    ``journal`` (a path; None: none) keeps a crash journal there (see the module docstring): if the
-    kernel dies, applying the same batch again with the same journal sends nothing twice and its
-    result owns the routes the dead run created. ``result.to_csv(path)`` removes the journal.
+    ``journal`` (a path, or None) keeps a crash journal there (see the module docstring); the
+    result's ``to_csv(path)`` removes it once the report is written.
     """
     planned = plan_batch(batch, client, defaults=defaults, batch_id=batch_id)
     with _Run(client, planned.batch_id, "apply", rate=rate, burst=burst, concurrency=concurrency, cancel=cancel,
@@ -339,10 +285,8 @@ def apply_batch(batch: Any, client: Any, *, defaults: Mapping[str, Any] | None =
         for position, line in enumerate(planned.plan.to_dict("records")):
             base = _base(line, CREATE, planned.batch_id, run.endpoint)
             status = line["status"]
-            kept, lost = run.carried(line["row"]), run.unanswered(line["row"])
-            if kept is not None:
-                run.decided(position, kept)
-            elif lost is not None and status in ("ready", "exists"):
+            lost = run.journal.unanswered(line["row"])
+            if lost is not None and status in ("ready", "exists"):
                 bases[position] = {**base, "client_token": lost.get("client_token")}
                 jobs.append(_create_job(position, _request_of(lost), unknown=True))  # the same ClientToken
             elif status == "ready":
@@ -358,32 +302,9 @@ def apply_batch(batch: Any, client: Any, *, defaults: Mapping[str, Any] | None =
         return run.run(jobs, bases, _finish_create)
 
 
-def _report_log(report: Any) -> ResponseLog:
-    """The records of ``report``; a report path also brings the records of the journal beside it."""
-    if isinstance(report, BatchResult):
-        return report.log
-    if isinstance(report, ResponseLog):
-        return report
-    if isinstance(report, pd.DataFrame):
-        return ResponseLog.from_dataframe(report)
-    if hasattr(report, "read"):
-        return ResponseLog.from_csv(report)
-    path = os.fspath(report)
-    if path.endswith(SUFFIX):
-        if not os.path.exists(path):
-            raise FileNotFoundError(2, "No such file or directory", path)
-        return ResponseLog(journal_records(path))
-    beside = journal_path(path)
-    has_journal = os.path.exists(beside)
-    log = ResponseLog.from_csv(path) if os.path.exists(path) or not has_journal else ResponseLog()
-    if has_journal:
-        log.extend(journal_records(beside))  # newer than the report: the last record per row wins
-    return log
-
-
 def _report_records(report: Any, batch_id: str | None = None) -> tuple[str, list[dict[str, Any]]]:
     """One batch's create records, the last one per row (a log may also hold resumes and rollbacks)."""
-    records = [r for r in _report_log(report).records() if r.get("batch_id")]
+    records = [r for r in report_log(report).records() if r.get("batch_id")]
     ids = sorted({r["batch_id"] for r in records})
     if batch_id is None:
         if len(ids) > 1:
@@ -404,11 +325,6 @@ def _request_of(record: Mapping[str, Any]) -> RouteEntryRequest:
     return RouteEntryRequest(**{c: record.get(c) for c in _REQUEST_COLUMNS})
 
 
-def _unanswered(record: Mapping[str, Any]) -> bool:
-    """A row a killed run sent without recording the answer: the change may have been made."""
-    return record.get("state") == UNANSWERED
-
-
 def resume_batch(report: Any, client: Any, **options: Any) -> BatchResult:
     """Apply again only the rows of ``report`` that ended ``error`` or ``cancelled`` (same ClientTokens).
 
@@ -422,10 +338,7 @@ def resume_batch(report: Any, client: Any, **options: Any) -> BatchResult:
     with _Run(client, batch_id, "resume", **_run_options(options)) as run:
         jobs, bases = [], {}
         for position, record in enumerate(records):
-            kept, lost = run.carried(record.get("row")), run.unanswered(record.get("row"))
-            if kept is not None:
-                run.decided(position, kept)
-                continue
+            lost = run.journal.unanswered(record.get("row"))
             if lost is None and record["outcome"] not in ("error", "cancelled"):
                 run.decided(position, record)
                 continue
@@ -436,7 +349,8 @@ def resume_batch(report: Any, client: Any, **options: Any) -> BatchResult:
                 run.decided(position, {**base, **_error_fields(err), "attempts": 0})
                 continue
             bases[position] = base
-            jobs.append(_create_job(position, req, unknown=lost is not None or _unanswered(record)))
+            unknown = lost is not None or record.get("state") == UNANSWERED  # it may have been made
+            jobs.append(_create_job(position, req, unknown=unknown))
         return run.run(jobs, bases, _finish_create)
 
 
@@ -456,11 +370,8 @@ def rollback_batch(report: Any, client: Any, **options: Any) -> BatchResult:
         jobs, bases = [], {}
         for position, record in enumerate(records):
             base = _base(record, DELETE, batch_id, run.endpoint)
-            kept, lost = run.carried(record.get("row")), run.unanswered(record.get("row"))
-            if kept is not None:
-                run.decided(position, kept)
-                continue
-            if lost is None and record["outcome"] != "ok" and not _unanswered(record):
+            lost = run.journal.unanswered(record.get("row"))
+            if lost is None and record["outcome"] != "ok" and record.get("state") != UNANSWERED:
                 run.decided(position, {**base, "outcome": "skipped", "attempts": 0,
                                        "error_message": f"not created by this batch ({record['outcome']})."})
                 continue

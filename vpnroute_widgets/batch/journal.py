@@ -37,13 +37,16 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from os import PathLike
 from typing import Any
 
+import pandas as pd
+
 from ..errors import VpnRouteError
 from ..log.records import COLUMNS
+from ..log.response_log import ResponseLog
 from ..log.schema import normalise_record
 
 try:  # POSIX; elsewhere two runs on one journal are not prevented
@@ -51,7 +54,8 @@ try:  # POSIX; elsewhere two runs on one journal are not prevented
 except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["SUFFIX", "UNANSWERED", "Journal", "JournalError", "journal_path", "journal_records", "read_journal"]
+__all__ = ["SUFFIX", "UNANSWERED", "Journal", "JournalError", "NoJournal", "journal_path", "journal_records",
+           "read_journal", "report_log"]
 
 #: The CLI keeps the journal of ``REPORT.csv`` at ``REPORT.csv`` + SUFFIX.
 SUFFIX = ".journal"
@@ -64,6 +68,14 @@ _EVENTS = frozenset({"pending", "sent", "done", "end"})
 
 class JournalError(VpnRouteError):
     """A journal that cannot be used: in use by another run, edited by hand, or holding another batch."""
+
+
+def _row_key(value: Any) -> Any:
+    """A row label as the journal stores it (the log keeps rows as integers)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return value
 
 
 def journal_path(report: str | PathLike) -> str:
@@ -141,6 +153,33 @@ def journal_records(path: str | PathLike) -> list[dict[str, Any]]:
     return list(latest.values())
 
 
+def report_log(report: Any) -> ResponseLog:
+    """The records of a report; a report path brings those of the journal beside it too (newer: they win).
+
+    ``report`` may be a ResponseLog, anything with a ``.log`` (a BatchResult), a DataFrame, an open CSV
+    text buffer, a CSV report path (missing, if a run was killed before writing it, as long as its
+    journal is there) or a journal path (ending in :data:`SUFFIX`).
+    """
+    if isinstance(report, pd.DataFrame):
+        return ResponseLog.from_dataframe(report)
+    report = getattr(report, "log", report)
+    if isinstance(report, ResponseLog):
+        return report
+    if hasattr(report, "read"):
+        return ResponseLog.from_csv(report)
+    path = os.fspath(report)
+    if path.endswith(SUFFIX):
+        if not os.path.exists(path):
+            raise FileNotFoundError(2, "No such file or directory", path)
+        return ResponseLog(journal_records(path))
+    beside = journal_path(path)
+    has_journal = os.path.exists(beside)
+    log = ResponseLog.from_csv(path) if os.path.exists(path) or not has_journal else ResponseLog()
+    if has_journal:
+        log.extend(journal_records(beside))
+    return log
+
+
 # --- writing ------------------------------------------------------------------------------------
 
 
@@ -164,6 +203,8 @@ class Journal:
         self.path = os.fspath(path)
         self.batch_id, self.operation = batch_id, operation
         self._write_lock = threading.Lock()
+        self._asked: set[Any] = set()  # rows this run has looked up in prior
+        self._sent: set[Any] = set()
         self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             self._lock()
@@ -214,7 +255,7 @@ class Journal:
                 key = (record.get("batch_id"), record.get("operation"))
                 others[key] = others.get(key, 0) + 1
                 continue
-            prior[record.get("row")] = (event, record)
+            prior[_row_key(record.get("row"))] = (event, record)
         if others:
             named = ", ".join(f"{op} of batch {bid} ({n} events)" for (bid, op), n in others.items())
             raise JournalError(f"{self.path}: holds an unfinished run of another batch or operation: {named}. Fix: "
@@ -239,6 +280,38 @@ class Journal:
             raise ValueError(f"unknown journal event {event!r}")
         self._write([{"event": event, "record": _plain(record)} for record in records])
 
+    # --- what an earlier run of this batch did ---
+
+    def carried(self, row: Any) -> dict[str, Any] | None:
+        """The earlier run's ``ok`` record of ``row``: the run keeps it and does not send the row again."""
+        self._asked.add(_row_key(row))
+        event, record = self.prior.get(_row_key(row), ("", {}))
+        return record if event == "done" and record.get("outcome") == "ok" else None
+
+    def unanswered(self, row: Any) -> dict[str, Any] | None:
+        """The earlier run's record of ``row`` if it was sent and its answer never recorded."""
+        self._asked.add(_row_key(row))
+        event, record = self.prior.get(_row_key(row), ("", {}))
+        return record if event == "sent" else None
+
+    def check_owned(self) -> None:
+        """Refuse to go on if the earlier run has rows this run never looked up: its report would lose them."""
+        left = sorted(set(self.prior) - self._asked, key=str)
+        if left:
+            raise JournalError(f"{self.path}: holds rows {', '.join(map(str, left[:10]))} of batch {self.batch_id} "
+                               "that this run does not have (was the file edited?). Fix: apply the same file "
+                               "again, or resume/rollback the report beside the journal first.")
+
+    def noting_sent(self, key: Any, record: Mapping[str, Any], send: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """``send``, with a "sent" line on disk before the first attempt of ``key`` goes out."""
+        def send_noted(client: Any) -> Any:
+            if key not in self._sent:
+                self._sent.add(key)
+                self.write("sent", [record])
+            return send(client)
+
+        return send_noted
+
     def close(self, *, finished: bool = False) -> None:
         """Release the journal (after an "end" line when ``finished``); the file stays."""
         if self._fd < 0:
@@ -252,3 +325,28 @@ class Journal:
 
     def __repr__(self) -> str:
         return f"<Journal {self.path} {self.operation} {self.batch_id}>"
+
+
+class NoJournal:
+    """What a run without a journal uses: remembers nothing, writes nothing."""
+
+    path = None
+    prior: dict[Any, tuple[str, dict[str, Any]]] = {}  # noqa: RUF012 - never written
+
+    def carried(self, row: Any) -> None:
+        return None
+
+    def unanswered(self, row: Any) -> None:
+        return None
+
+    def check_owned(self) -> None:
+        return None
+
+    def noting_sent(self, key: Any, record: Mapping[str, Any], send: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        return send
+
+    def write(self, event: str, records: Iterable[Mapping[str, Any]]) -> None:
+        return None
+
+    def close(self, *, finished: bool = False) -> None:
+        return None
