@@ -8,19 +8,25 @@
 Modules, in the order data flows through them (each imports only those before it):
 ``reader`` (a source into raw rows), ``tokens`` (batch ids, ClientTokens), ``plan`` (validate and
 compare with the gateways), ``scheduler`` (per-gateway lanes under one token bucket) and ``apply``
-(apply, resume, rollback; one record per row).
+(apply, resume, rollback; one record per row). A file as the whole route table of its gateways:
+``export`` (the gateways' routes as a DataFrame), ``sync_plan`` (the steps that make the gateways
+match the file) and ``sync_apply`` (run them, undo them; one record per step).
 """
 
 from __future__ import annotations
 
 from .apply import DEFAULT_RATE, SANDBOX_RATE, BatchResult, apply_batch, default_rate, resume_batch, rollback_batch
+from .export import EXPORT_COLUMNS, export_routes
 from .plan import PLAN_COLUMNS, STATUSES, Batch, plan_batch
 from .reader import FIELDS, BatchInputError, read_routes
 from .scheduler import Job, Progress, Scheduler
+from .sync_apply import apply_sync, is_sync_report, rollback_sync
+from .sync_plan import Step, SyncPlan, plan_sync
 from .tokens import derive_batch_id, derive_client_token
 
 __all__ = [
-    "DEFAULT_RATE", "FIELDS", "PLAN_COLUMNS", "SANDBOX_RATE", "STATUSES", "Batch", "BatchInputError", "BatchResult",
-    "Job", "Progress", "Scheduler", "apply_batch", "default_rate", "derive_batch_id", "derive_client_token",
-    "plan_batch", "read_routes", "resume_batch", "rollback_batch",
+    "DEFAULT_RATE", "EXPORT_COLUMNS", "FIELDS", "PLAN_COLUMNS", "SANDBOX_RATE", "STATUSES", "Batch",
+    "BatchInputError", "BatchResult", "Job", "Progress", "Scheduler", "Step", "SyncPlan", "apply_batch",
+    "apply_sync", "default_rate", "derive_batch_id", "derive_client_token", "export_routes", "is_sync_report",
+    "plan_batch", "plan_sync", "read_routes", "resume_batch", "rollback_batch", "rollback_sync",
 ]
