@@ -52,6 +52,12 @@ _LAZY = {
     "export_routes": "vpnroute_widgets.batch",
     "plan_sync": "vpnroute_widgets.batch",
     "apply_sync": "vpnroute_widgets.batch",
+    "VpnGateway": "vpnroute_widgets.model.resources",
+    "VpnConnection": "vpnroute_widgets.model.resources",
+    "switch_active": "vpnroute_widgets.lifecycle",
+    "SwitchError": "vpnroute_widgets.lifecycle",
+    "SwitchResult": "vpnroute_widgets.lifecycle",
+    "GatewayWaitError": "vpnroute_widgets.lifecycle",
 }
 
 __all__ = [
