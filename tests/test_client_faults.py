@@ -131,7 +131,8 @@ def test_client_reads_and_deletes_survive_each_fault(sb, kind, operation):
               "describe_gateway": "DescribeVpnGateway"}[operation]
     rule = add_fault(sb, kind, action, times=1)
     if operation == "describe":
-        assert [e.route_dest for e in client.describe_vpn_route_entries(sb.region_id, sb.vpn_gateway_id)] == \
+        assert [e.route_dest for e in client.describe_vpn_route_entries(sb.region_id, sb.vpn_gateway_id,
+                                                                        route_entry_type="custom")] == \
             ["10.9.0.0/24"]
     elif operation == "delete":
         client.delete_vpn_route_entry(sb.region_id, sb.vpn_gateway_id, "10.9.0.0/24", sb.next_hop, 0)
