@@ -22,7 +22,7 @@ import re
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 from .errors import CredentialsError, VpnRouteError
 
@@ -161,6 +161,10 @@ def _weight(text: str) -> str:
     return text.strip()
 
 
+class _Writer(Protocol):
+    def write(self, text: str, /) -> Any: ...
+
+
 def clean_text(text: object) -> str:
     """``text`` without terminal controls: C0 (but tab and newline), DEL, C1, bidi overrides."""
     return _CONTROLS.sub("", str(text))
@@ -217,7 +221,7 @@ def _client(args: argparse.Namespace, stack: contextlib.ExitStack) -> tuple[Any,
     return VpcClient(Credentials.resolve(), endpoint=args.endpoint), None
 
 
-def _run_in_thread(work: Callable[[threading.Event], Any], err: TextIO) -> Any:
+def _run_in_thread(work: Callable[[threading.Event], Any], err: _Writer) -> Any:
     """Run ``work(cancel)`` in a thread; the first Ctrl-C sets cancel, the second gives up."""
     cancel = threading.Event()
     box: dict[str, Any] = {}
@@ -244,7 +248,7 @@ def _run_in_thread(work: Callable[[threading.Event], Any], err: TextIO) -> Any:
     return box["result"]
 
 
-def _summary(result: Any, out: TextIO) -> None:
+def _summary(result: Any, out: _Writer) -> None:
     counts = ", ".join(f"{k} {v}" for k, v in result.counts().items())
     out.write(f"{result.operation} {result.batch_id}: {counts} in {result.elapsed_s:.2f} s "
               f"({result.calls} calls){' (cancelled)' if result.cancelled else ''}\n")
@@ -255,7 +259,7 @@ def _summary(result: Any, out: TextIO) -> None:
                   f"{group['remedy'].iloc[0]}\n")
 
 
-def _journal_of(report: str | None, out: TextIO) -> str | None:
+def _journal_of(report: str | None, out: _Writer) -> str | None:
     """The journal beside ``report``; says so when one from an interrupted run is there."""
     from .batch.journal import journal_path
 
@@ -267,7 +271,7 @@ def _journal_of(report: str | None, out: TextIO) -> str | None:
     return journal
 
 
-def _apply(args: argparse.Namespace, client: Any, sandbox: Any, out: TextIO, err: TextIO, raw_err: TextIO) -> int:
+def _apply(args: argparse.Namespace, client: Any, sandbox: Any, out: _Writer, err: _Writer, raw_err: TextIO) -> int:
     from .batch import apply_batch, plan_batch
 
     defaults = {"RegionId": args.region, "VpnGatewayId": args.gateway, "Weight": args.weight,
@@ -296,7 +300,7 @@ def _apply(args: argparse.Namespace, client: Any, sandbox: Any, out: TextIO, err
     return 0 if result.ok else 1
 
 
-def _again(args: argparse.Namespace, client: Any, out: TextIO, err: TextIO, raw_err: TextIO) -> int:
+def _again(args: argparse.Namespace, client: Any, out: _Writer, err: _Writer, raw_err: TextIO) -> int:
     from .batch import resume_batch, rollback_batch
 
     if args.command == "rollback" and args.sandbox:

@@ -255,7 +255,7 @@ def _lane(req: RouteEntryRequest) -> tuple[str, str]:
 
 
 def _create_job(position: int, req: RouteEntryRequest, *, unknown: bool = False) -> Job:
-    job = Job(position, _lane(req), lambda c, req=req: c.create_vpn_route_entry(req))
+    job = Job(position, _lane(req), lambda c: c.create_vpn_route_entry(req))
     job.unknown = unknown  # an earlier attempt may have made it: AlreadyExist then means ok
     return job
 
@@ -318,21 +318,21 @@ def _report_records(report: Any, batch_id: str | None = None) -> tuple[str, list
     if not latest:
         raise ValidationError("report", "no batch rows found; give the report (or log) that an apply wrote"
                               + (f" for batch {batch_id}." if batch_id else "."))
-    return batch_id, list(latest.values())
+    return str(batch_id), list(latest.values())
 
 
 def _request_of(record: Mapping[str, Any]) -> RouteEntryRequest:
-    return RouteEntryRequest(**{c: record.get(c) for c in _REQUEST_COLUMNS})
+    fields: dict[str, Any] = {c: record.get(c) for c in _REQUEST_COLUMNS}
+    return RouteEntryRequest(**fields)
 
 
 def resume_batch(report: Any, client: Any, **options: Any) -> BatchResult:
     """Apply again only the rows of ``report`` that ended ``error`` or ``cancelled`` (same ClientTokens).
 
-    ``report`` is a BatchResult, a ResponseLog (for example the app's log: ``batch_id=`` picks a
-    batch when it holds several), a DataFrame, a CSV report path (with the journal beside it, if
-    a run was killed; the report itself may then be missing) or a journal path. The result has one
-    record per row of the batch: new ones for the rows applied again, the latest old ones otherwise.
-    Options as for :func:`apply_batch` (``journal=`` too).
+    ``report``: anything :func:`~vpnroute_widgets.batch.journal.report_log` reads (a BatchResult, a
+    ResponseLog such as the app's, where ``batch_id=`` picks a batch, a DataFrame, a CSV report with
+    the journal beside it, or a journal). One record per row of the batch: new ones for the rows
+    applied again, the latest old ones otherwise. Options as for :func:`apply_batch`.
     """
     batch_id, records = _report_records(report, options.pop("batch_id", None))
     with _Run(client, batch_id, "resume", **_run_options(options)) as run:
@@ -354,16 +354,19 @@ def resume_batch(report: Any, client: Any, **options: Any) -> BatchResult:
         return run.run(jobs, bases, _finish_create)
 
 
+def _delete_job(position: int, req: RouteEntryRequest, token: str) -> Job:
+    return Job(position, _lane(req), lambda c: c.delete_vpn_route_entry(
+        req.region_id, req.vpn_gateway_id, req.route_dest, req.next_hop, req.weight, overlay_mode=req.overlay_mode,
+        client_token=token))
+
+
 def rollback_batch(report: Any, client: Any, **options: Any) -> BatchResult:
     """Delete the routes a batch created (its rows that ended ``ok``), gateway by gateway.
 
-    ``report`` is the result of :func:`apply_batch` or :func:`resume_batch`, a ResponseLog (the
-    app's log too: ``batch_id=`` picks a batch when it holds several), a DataFrame, a CSV report
-    (with the journal beside it, if a run was killed) or a journal path. Rows a killed run sent
-    without recording the answer are deleted too (a route that is not there counts as deleted).
-    Every row gets one rollback record: ``ok`` (deleted, or already gone), ``error``,
-    ``cancelled``, or ``skipped`` (the batch did not create it). Running it again is safe.
-    Options as for :func:`apply_batch` (rate, burst, concurrency, cancel, progress, log, journal, ...).
+    ``report`` as for :func:`resume_batch`. Rows a killed run sent without recording the answer
+    are deleted too (a route that is not there counts as deleted). Every row gets one rollback
+    record: ``ok`` (deleted, or already gone), ``error``, ``cancelled``, or ``skipped`` (the batch
+    did not create it). Running it again is safe. Options as for :func:`apply_batch`.
     """
     batch_id, records = _report_records(report, options.pop("batch_id", None))
     with _Run(client, batch_id, "rollback", **_run_options(options)) as run:
@@ -383,9 +386,7 @@ def rollback_batch(report: Any, client: Any, **options: Any) -> BatchResult:
             token = derive_client_token(batch_id, req.identity(), "delete")
             base["client_token"] = token
             bases[position] = base
-            jobs.append(Job(position, _lane(req), lambda c, r=req, t=token: c.delete_vpn_route_entry(
-                r.region_id, r.vpn_gateway_id, r.route_dest, r.next_hop, r.weight, overlay_mode=r.overlay_mode,
-                client_token=t)))
+            jobs.append(_delete_job(position, req, token))
         return run.run(jobs, bases, _finish_delete)
 
 

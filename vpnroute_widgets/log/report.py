@@ -36,10 +36,11 @@ import io
 import os
 import stat
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, suppress
 from os import PathLike
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -130,7 +131,7 @@ def write_report(rows: list[tuple], path_or_buffer: str | PathLike | IO[str] | N
         write(buffer)
         return buffer.getvalue()
     if hasattr(path_or_buffer, "write"):
-        write(path_or_buffer)
+        write(cast(IO[str], path_or_buffer))
         return None
     atomic_write(path_or_buffer, write, encoding=encoding)
     return None
@@ -283,10 +284,9 @@ def _check_header(names: list[str], source: str) -> None:
         raise ReportFileError(source, f"the header has {len(names)} columns; a report has at most "
                                       f"{MAX_COLUMNS} (the log's columns are: {', '.join(COLUMNS)}). "
                                       "This is not a report written by vpnroute_widgets.")
-    seen: set[str] = set()
-    repeated = [name for name in names if name in seen or seen.add(name)]
+    repeated = [name for name, count in Counter(names).items() if count > 1]
     if repeated:
-        raise ReportFileError(source, f"column(s) {_named(dict.fromkeys(repeated))} appear more than once in "
+        raise ReportFileError(source, f"column(s) {_named(repeated)} appear more than once in "
                                       "the header. Fix: keep one of each.", column=repeated[0])
     unknown = [name for name in names if name not in COLUMNS]
     if not unknown:
@@ -317,7 +317,7 @@ def read_report(path_or_buffer: str | PathLike | IO[str], *, unescape: bool = Tr
     source = _source_name(path_or_buffer)
     with ExitStack() as stack:
         if hasattr(path_or_buffer, "read"):
-            stream = path_or_buffer
+            stream = cast(IO[str], path_or_buffer)
         else:
             stream = _open_text(source, stack)
         yield from _read_rows(_lines(stream, source), source, unescape)
@@ -337,7 +337,7 @@ def _read_rows(lines: Iterator[str], source: str, unescape: bool) -> Iterator[di
             if not cells:
                 continue  # a blank line
             _check_row(cells, width, names, reader.line_num, source)
-            values = [None] * width
+            values: list[str | None] = [None] * width
             for i, cell in enumerate(cells):
                 if cell:
                     values[i] = cell[1:] if i in unescaped and cell[0] == ESCAPE else cell
