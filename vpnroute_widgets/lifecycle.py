@@ -193,6 +193,7 @@ class _Switch:
     poll: float
     done: list[SwitchStep] = field(default_factory=list)
     old_hop: str | None = None
+    standby: RouteEntry | None = None
 
     def context(self, number: int) -> dict[str, Any]:
         return {"batch_id": self.switch_id, "row": number}
@@ -210,7 +211,7 @@ class _Switch:
             return self._result(False, f"{self.to_hop} already carries {self.dest} (weight 100): nothing to switch, "
                                        "nothing was sent.")
         active: RouteEntry = found
-        self.old_hop = active.next_hop
+        self.old_hop, self.standby = active.next_hop, standby
         self._wait(1, "wait until the gateway is active", check_locked=True)
         self._step(2, f"delete the standby route via {self.to_hop} (weight 0)", "DeleteVpnRouteEntry",
                    lambda: self.client.delete_vpn_route_entry(
@@ -222,7 +223,7 @@ class _Switch:
                        self.region_id, self.gateway_id, self.dest, self.old_hop, _ACTIVE, _STANDBY,
                        overlay_mode=active.overlay_mode, context=self.context(4)))
         self._wait(5, "wait until the gateway is active")
-        request = self._recreate(standby)
+        request = self.recreate(_ACTIVE)
         self._step(6, f"create the route via {self.to_hop} with weight 100", "CreateVpnRouteEntry",
                    lambda: self.client.create_vpn_route_entry(request, context=self.context(6)))
         self._wait(7, "wait until the gateway is active")
@@ -242,10 +243,13 @@ class _Switch:
                           f"and one standby via {self.to_hop} (weight 0); it has: {shown}.", None, None,
                           tuple(routes))
 
-    def _recreate(self, standby: RouteEntry) -> RouteEntryRequest:
-        publish = True if standby.published is None else standby.published
-        return RouteEntryRequest(self.region_id, self.gateway_id, self.dest, self.to_hop, _ACTIVE, publish,
-                                 overlay_mode=standby.overlay_mode, description=standby.description)
+    def recreate(self, weight: int) -> RouteEntryRequest:
+        """The route via ``to_hop`` with ``weight`` and the deleted standby's publishing, description, overlay."""
+        standby = self.standby
+        publish = True if standby is None or standby.published is None else standby.published
+        return RouteEntryRequest(self.region_id, self.gateway_id, self.dest, self.to_hop, weight, publish,
+                                 overlay_mode=standby.overlay_mode if standby else None,
+                                 description=standby.description if standby else None)
 
     def _wait(self, number: int, name: str, check_locked: bool = False) -> None:
         gateway = self._step(number, name, "DescribeVpnGateway", lambda: self.client.wait_for_gateway(
@@ -277,8 +281,14 @@ class _Switch:
 
     def _error(self, summary: str, failed: SwitchStep | None, err: BaseException | None,
                routes: tuple[RouteEntry, ...] | None) -> SwitchError:
-        finish, undo = _advice(self, routes) if self.old_hop else (("correct the routes, then run switch_active "
-                                                                      "again",), ("nothing to undo",))
+        if self.old_hop:
+            finish, undo = _advice(self, routes)
+        elif failed is not None:  # the first read failed: nothing was sent
+            finish, undo = ("nothing was sent: run vw.switch_active again",), ("nothing to undo",)
+        else:  # the destination is not a switchable pair
+            finish = (f"make {self.dest} an active/standby pair (one route weight 100, one via {self.to_hop} "
+                      "weight 0), then run vw.switch_active again",)
+            undo = ("nothing to undo",)
         return SwitchError(summary, switch_id=self.switch_id, steps_done=tuple(self.done), failed_step=failed,
                            error=err, routes=routes, finish=finish, undo=undo)
 
@@ -287,35 +297,39 @@ class _Switch:
 
 
 def _advice(run: _Switch, routes: tuple[RouteEntry, ...] | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(to finish, to undo) from the routes left, as the calls to make, in order."""
+    """(to finish, to undo) from the routes left: what the state means, then the calls to make, in order."""
     old, to = run.old_hop, run.to_hop
     args = f"{run.region_id!r}, {run.gateway_id!r}, {run.dest!r}"
-    wait_call = f"client.wait_for_gateway({run.region_id!r}, {run.gateway_id!r})"
-    wait = f"{wait_call} between the calls"
-
-    def create(hop: str | None, weight: int) -> str:
-        return (f"client.create_vpn_route_entry(vw.RouteEntryRequest({args}, {hop!r}, weight={weight}, "
-                "publish_vpc=True))  # publish_vpc and description as the route had them")
-
-    def modify(hop: str | None, weight: int, new: int) -> str:
-        return f"client.modify_vpn_route_entry_weight({args}, {hop!r}, {weight}, {new})"
-
+    wait = (f"between the calls, wait until the gateway is active: "
+            f"client.wait_for_gateway({run.region_id!r}, {run.gateway_id!r})")
     if routes is None:
         look = (f"list the routes (client.describe_vpn_route_entries({run.region_id!r}, {run.gateway_id!r})) and "
                 f"compare: before the switch {old} had weight 100 and {to} weight 0",)
         return look, look
+
+    def create(weight: int) -> str:
+        request = run.recreate(weight)
+        extra = f", description={request.description!r}" if request.description else ""
+        return (f"client.create_vpn_route_entry(vw.RouteEntryRequest({args}, {to!r}, weight={weight}, "
+                f"publish_vpc={request.publish_vpc}{extra}))")
+
+    def modify(weight: int, new: int) -> str:
+        return f"client.modify_vpn_route_entry_weight({args}, {old!r}, {weight}, {new})"
+
     state = {r.next_hop: r.weight for r in routes}
     if state == {old: _ACTIVE, to: _STANDBY}:
         return (f"nothing changed: run vw.switch_active again (to {to})",), ("nothing to undo",)
     if state == {old: _ACTIVE}:
-        return ((modify(old, 100, 0), create(to, 100), wait),
-                (create(to, 0) + " (recreates the standby route that was deleted)",))
+        said = f"traffic still goes via {old}; the standby route via {to} was deleted"
+        return (f"{said}; set {old} to 0, then create {to} with weight 100:", wait, modify(100, 0), create(100)), \
+               (f"{said}; recreate it as the standby:", create(0))
     if state == {old: _STANDBY}:
-        return (create(to, 100) + " (the destination has no active route until then)",), \
-               (modify(old, 0, 100), create(to, 0), wait)
+        said = f"{run.dest} has no active route: {old} is standby (0) and {to} does not exist"
+        return (f"{said}; create {to} with weight 100:", create(100)), \
+               (f"{said}; set {old} back to 100, then recreate {to} as the standby:", wait, modify(0, 100), create(0))
     if state == {old: _STANDBY, to: _ACTIVE}:
-        return (f"nothing: the switch is complete; wait until the gateway is active ({wait_call})",), \
-               (f"vw.switch_active(client, {args}, {old!r})",)
+        return (f"nothing: the switch is complete ({to} active, {old} standby); the gateway may still be "
+                "updating",), (f"switch back: vw.switch_active(client, {args}, {old!r})",)
     shown = ", ".join(f"via {hop} weight {weight}" for hop, weight in state.items()) or "no route"
     text = (f"the destination has {shown}, which is not a state this switch leaves; compare with the state "
             f"before ({old} weight 100, {to} weight 0) and correct it by hand",)
