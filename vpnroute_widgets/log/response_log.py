@@ -281,7 +281,11 @@ class ResponseLog:
     def from_csv(cls, path_or_buffer: str | PathLike | IO[str], *, unescape: bool = True) -> ResponseLog:
         """Read a report written by :meth:`to_csv` back into a log: the records come back exactly.
 
-        ``unescape=False`` for a report written with ``escape_formulas=False``.
+        ``unescape=False`` for a report written with ``escape_formulas=False``. The file is not
+        trusted: text that is not UTF-8 (or UTF-16 with a BOM), a file over 50 MiB, a cell over
+        64 KiB, a header over 200 columns, or repeated, unknown or secret-looking columns raise one
+        :class:`~vpnroute_widgets.log.report.ReportFileError` naming the file and the fix (limits in
+        :mod:`vpnroute_widgets.log.report`).
         """
         from .report import read_report
 
