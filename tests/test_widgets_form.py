@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import html
+import os
+import re
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import ipywidgets
@@ -151,7 +154,7 @@ def test_code_export_matches_the_request_with_placeholder_credentials(kind):
     fill(form, Weight=0, OverlayMode="Ipsec", ClientToken="tok-1", Description="it's \"quoted\"")
     form.code_choice.value = kind
     code = form.export_code()
-    assert html.escape(code) in form.code.value
+    assert html.escape(code) in form.code.code.value and form.code.text == code  # the Copy button copies it
     assert "export-secret-value" not in code and "LTAI" "5tExportKey12345" not in code
     assert "<ACCESS_KEY_ID>" in code or "aliyun configure" in code
     for value in ("cn-hangzhou", "vpn-bp1a3kqjiiq9legfx0000", "10.1.0.0/24", "vco-bp15oes1py4i66rmd0000", "Ipsec",
@@ -310,7 +313,8 @@ def test_quick_picks_offer_the_sandbox_ids(sb, log):
     form.fill_demo.click()
     assert form.fields["VpnGatewayId"].value == gateways[0]["vpn_gateway_id"]
     assert set(form.fields["NextHop"].options) == set(gateways[0]["next_hops"])
-    assert form.request is not None
+    form.wait()  # the gateway's routes are read in a worker; a free RouteDest follows
+    assert form.request is not None and form.fields["RouteDest"].value not in routes(sb)
 
 
 @pytest.mark.parametrize("who,code", [("subuser_credentials", "Forbidden.SubUser"),
@@ -337,3 +341,130 @@ def test_a_full_quota_gateway_gets_explained(sb, log):
             break
     assert outcomes[-1] == "Resource.QuotaFull" and outcomes.count("ok") == 3
     assert "Quota Center" in form.result.value
+
+
+# --- the single-route flow, made consistent (issue 15, item 6) ------------------------------
+
+
+def test_demo_values_pick_a_route_dest_not_yet_on_the_gateway(sb, log):
+    client = vw.VpcClient(sb.credentials, endpoint=sb.endpoint, log=log)
+    taken = ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/23"]
+    for dest in taken:
+        client.create_vpn_route_entry(vw.RouteEntryRequest(region_id=sb.region_id, vpn_gateway_id=sb.vpn_gateway_id,
+                                                           route_dest=dest, next_hop=sb.next_hop, weight=0,
+                                                           publish_vpc=True))
+    form = make_form(sb, log, max_attempts=10)  # the gateway is still configuring after those creates
+    form.set_quick_picks({"region_id": sb.region_id, "gateways": [{"vpn_gateway_id": sb.vpn_gateway_id,
+                                                                    "next_hops": [sb.next_hop]}]})
+    started = time.monotonic()
+    form.fill_demo.click()
+    assert time.monotonic() - started < 0.2 and "Looking for a RouteDest" in form.status.value  # never blocks
+    form.wait()
+    assert form.fields["RouteDest"].value == "10.0.4.0/24" and "not on" in form.status.value
+    form.submit.click()
+    assert isinstance(form.wait(), vw.RouteEntry)
+
+
+def test_demo_values_keep_a_route_dest_typed_meanwhile(sb, log):
+    form = make_form(sb, log)
+    form.set_quick_picks({"region_id": sb.region_id, "gateways": [{"vpn_gateway_id": sb.vpn_gateway_id,
+                                                                    "next_hops": [sb.next_hop]}]})
+    form.fill_demo.click()
+    form.fields["RouteDest"].value = "10.77.0.0/24"
+    form.wait()
+    assert form.fields["RouteDest"].value == "10.77.0.0/24"
+
+
+def test_result_card_is_cleared_when_an_input_changes(sb, log):
+    form = make_form(sb, log)
+    fill(form, sb)
+    form.submit.click()
+    form.wait()
+    assert "Route created" in form.result.value
+    form.fields["RouteDest"].value = "10.2.0.0/24"
+    assert form.result.value == "" and form.status.value == ""
+
+
+def test_result_card_is_cleared_when_the_connection_changes(tmp_path, sb):
+    connection = vw.ConnectionPanel(sandbox=sb, home=tmp_path)
+    app = vw.app(connection=connection)
+    try:
+        fill(app.form, sb, RouteDest="10.3.0.0/24")
+        app.form.submit.click()
+        app.form.wait()
+        assert "Route created" in app.form.result.value
+        app.connection.mode_choice.value = "cloud"
+        assert app.form.result.value == ""
+    finally:
+        app.close()
+
+
+def test_sandbox_snippet_runs_as_it_is_in_the_same_kernel(tmp_path, sb):
+    connection = vw.ConnectionPanel(sandbox=sb, home=tmp_path)
+    form = vw.RouteEntryForm(client=connection)
+    try:
+        fill(form, sb, RouteDest="10.5.0.0/24")
+        code = form.export_code("vpnroute_widgets")
+        assert "Credentials.resolve" not in code and "ConnectionPanel.sandbox_at(" in code
+        assert sb.credentials.access_key_secret not in code
+        namespace: dict = {}
+        exec(compile(code, "snippet", "exec"), namespace)  # noqa: S102 - the exported snippet, run as is
+        assert namespace["entry"].route_dest == "10.5.0.0/24" and "10.5.0.0/24" in routes(sb)
+    finally:
+        form.close()
+        connection.close()
+
+
+def test_every_code_block_has_a_copy_button(sb, log):
+    form = make_form(sb, log)
+    assert form.code.copy_button.layout.display == "none"  # nothing to copy yet
+    fill(form, sb)
+    assert form.code.copy_button.layout.display == "" and form.code.copy_button.text == form.export_code()
+    assert form.code.copy_button.hint
+
+
+def test_cloud_mode_says_where_requests_go(tmp_path, monkeypatch):
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI" "5tWhereKey1234")
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "where-secret")
+    connection = vw.ConnectionPanel(home=tmp_path, environ={})
+    form = vw.RouteEntryForm(client=connection)
+    try:
+        connection.mode_choice.value = "cloud"
+        connection.region.value = "cn-shanghai"
+        form.refresh()
+        text = form.target.value
+        assert "Alibaba Cloud" in text and "LTAI****1234" in text and "cn-shanghai" in text
+        assert "https://vpc.cn-shanghai.aliyuncs.com" in text and "where-secret" not in text
+    finally:
+        form.close()
+        connection.close()
+
+
+def test_missing_credentials_card_says_what_to_do_and_lists_places(tmp_path, monkeypatch):
+    for name in list(os.environ):
+        if name.startswith(("ALIBABA_CLOUD_", "ALICLOUD_")):
+            monkeypatch.delenv(name)
+    connection = vw.ConnectionPanel(home=tmp_path, environ={})
+    form = vw.RouteEntryForm(client=connection)
+    try:
+        connection.mode_choice.value = "cloud"
+        fill(form)
+        form.submit.click()
+        card = form.result.value
+        assert "Sandbox (local, no account)" in card and "Connect" in card
+        places = re.findall(r"<li[^>]*>(.*?)</li>", card)
+        assert len(places) >= 3 and any(".aliyun" in p for p in places)
+        assert "Cannot send yet" in form.target.value or "cannot be sent yet" in form.target.value
+    finally:
+        form.close()
+        connection.close()
+
+
+def test_create_time_is_shown_in_utc_and_kept_raw(sb, log):
+    form = make_form(sb, log)
+    fill(form, sb, RouteDest="10.6.0.0/24")
+    form.submit.click()
+    entry = form.wait()
+    assert isinstance(entry.create_time, int)
+    shown = datetime.fromtimestamp(entry.create_time / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    assert shown in form.result.value and str(entry.create_time) not in form.result.value

@@ -18,6 +18,11 @@ from .logview import LogView
 __all__ = ["App", "app"]
 
 TITLES = ("Connection", "Route", "Batch", "Log")
+# The app never makes its output area scroll sideways (a 4 px scrollbar showed under every app):
+# its own box clips horizontally and fits the output's width; wide tables scroll inside their box.
+APP_CSS = (".jp-OutputArea-output:has(> .vw-app),.jp-OutputArea-output:has(> * > .vw-app){overflow-x:hidden}"
+           ".vw-app{box-sizing:border-box;max-width:100%;overflow-x:hidden}"
+           ".vw-app .vw-table-view{max-width:100%;box-sizing:border-box}")
 
 
 def _batch_tab(connection: ConnectionPanel, log: Any) -> widgets.Widget:
@@ -46,14 +51,18 @@ class App(widgets.Tab):
         self.form = RouteEntryForm(client=self.connection, log=log)
         self.batch = _batch_tab(self.connection, log)
         self.log_view = LogView(log)
+        # a <style> applies wherever it sits in the page, so it rides along in the first tab
+        self.style_sheet = widgets.HTML(f"<style>{APP_CSS}</style>", layout=widgets.Layout(height="0px"))
+        self.connection.children = (*self.connection.children, self.style_sheet)
         super().__init__(children=[self.connection, self.form, self.batch, self.log_view], titles=TITLES,
-                         selected_index=1, layout=widgets.Layout(width="100%"), **kwargs)
+                         selected_index=1, layout=widgets.Layout(width="100%", overflow="hidden visible"),
+                         **kwargs)
         self.add_class("vw-app")  # a stable hook for browser tests and user CSS
         self.connection.on_change(self._on_connection)
         self._on_connection()
 
     def _on_connection(self) -> None:
-        """The client changed: offer the new quick picks and re-sign the preview."""
+        """The client changed: offer the new quick picks, re-sign the preview, drop the old result card."""
         try:
             picks = self.connection.quick_picks
         except Exception as err:  # a sandbox that cannot start: say so in the form, do not break the app

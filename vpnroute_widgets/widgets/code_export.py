@@ -72,14 +72,21 @@ def sdk_python(params: Mapping[str, str], endpoint: str | None = None) -> str:
     )
 
 
-def vpnroute_python(params: Mapping[str, str], endpoint: str | None = None) -> str:
-    """The call with vpnroute_widgets (credentials from the usual chain, or placeholders)."""
+def vpnroute_python(params: Mapping[str, str], endpoint: str | None = None, *, sandbox: bool = False) -> str:
+    """The call with vpnroute_widgets: credentials from the usual chain, or (``sandbox=True``) the
+    app's running sandbox, found by its endpoint, so the snippet runs as it is in the same notebook."""
     kwargs = "".join(f"    {field_doc(name).attr}={_python_value(name, value)},\n" for name, value in params.items())
     where = f", endpoint={endpoint!r}" if endpoint else ""
+    if sandbox and endpoint:
+        connect = ("# the sandbox vw.app() runs in this notebook (its demo keys work only there)\n"
+                   f"sb = vw.ConnectionPanel.sandbox_at({endpoint!r})\n"
+                   "client = vw.VpcClient(sb.credentials, endpoint=sb.endpoint, log=vw.ResponseLog())\n")
+    else:
+        connect = (f"creds = vw.Credentials.resolve()  # or vw.Credentials({KEY_ID!r}, {SECRET!r})\n"
+                   f"client = vw.VpcClient(creds{where}, log=vw.ResponseLog())\n")
     return (
         "import vpnroute_widgets as vw\n\n"
-        f"creds = vw.Credentials.resolve()  # or vw.Credentials({KEY_ID!r}, {SECRET!r})\n"
-        f"client = vw.VpcClient(creds{where}, log=vw.ResponseLog())\n"
+        f"{connect}"
         "request = vw.RouteEntryRequest(\n"
         f"{kwargs})\n"
         "entry = client.create_vpn_route_entry(request)\n"

@@ -21,7 +21,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..errors import ValidationError, error_info
+from ..errors import CredentialsError, ValidationError, error_info
 from ..model import RouteEntry
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "TaskRunner",
     "active_loop",
     "card",
+    "credentials_card",
     "entry_card",
     "error_card",
     "esc",
@@ -38,6 +39,7 @@ __all__ = [
     "pre",
     "row_layout",
     "table",
+    "utc_time",
 ]
 
 DESCRIPTION_WIDTH = "120px"
@@ -210,15 +212,14 @@ class TaskRunner:
             self._private.close()
 
 
-def _created(ms: Any) -> str:
-    """CreateTime (ms since the epoch) as ``<ms> (YYYY-MM-DD hh:mm:ss UTC)``."""
+def utc_time(ms: Any) -> str:
+    """CreateTime (ms since the epoch) as ``YYYY-MM-DD hh:mm:ss UTC``; the raw value stays in the data."""
     if ms in (None, ""):
         return ""
     try:
-        when = datetime.fromtimestamp(int(ms) / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return datetime.fromtimestamp(int(ms) / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     except (TypeError, ValueError, OverflowError, OSError):
         return str(ms)
-    return f"{ms} ({when})"
 
 
 def entry_card(entry: RouteEntry, client_token: str | None = None, elapsed: float | None = None) -> str:
@@ -226,19 +227,43 @@ def entry_card(entry: RouteEntry, client_token: str | None = None, elapsed: floa
     rows = [
         ("RouteDest", entry.route_dest), ("NextHop", entry.next_hop), ("Weight", entry.weight),
         ("State", entry.state), ("VpnInstanceId", entry.vpn_instance_id), ("OverlayMode", entry.overlay_mode),
-        ("Description", entry.description), ("CreateTime", _created(entry.create_time)),
+        ("Description", entry.description), ("CreateTime", utc_time(entry.create_time)),
         ("RequestId", entry.request_id), ("ClientToken", client_token),
     ]
     note = f"Answered in {elapsed:.2f} s." if elapsed is not None else ""
     return card("Route created", [(k, v) for k, v in rows if v not in (None, "")], "ok", note)
 
 
+CREDENTIALS_TODO = ("In the Connection tab: switch Mode to \"Sandbox (local, no account)\" to try without an "
+                    "account, or put a key pair in one of the places below (or type it in the Connection tab) "
+                    "and press Connect.")
+
+
+def credentials_card(err: BaseException) -> str:
+    """What to do when no credentials were found: the app's way out, then each place searched on its own line."""
+    text = str(err)
+    places = [line.strip()[2:] for line in text.splitlines() if line.strip().startswith("- ")]
+    summary = text.splitlines()[0] if text else "No Alibaba Cloud credentials found."
+    searched = "".join(f'<li style="white-space:nowrap">{esc(place)}</li>' for place in places)
+    listing = (f'<div style="color:{COLOURS["muted"]};margin-top:4px">Places searched:</div>'
+               f'<ul class="vw-places" style="margin:2px 0 0 0;padding-left:20px;color:{COLOURS["text"]};'
+               f'font-family:var(--jp-code-font-family);font-size:var(--jp-code-font-size)">{searched}</ul>'
+               if places else "")
+    return (f'<div style="border:1px solid {COLOURS["border"]};border-left:4px solid {COLOURS["error"]};'
+            f'padding:6px 10px;margin:4px 0;background:var(--jp-layout-color1)">'
+            f'<div style="color:{COLOURS["error"]};font-weight:bold;margin-bottom:4px">{esc(summary)}</div>'
+            f"{table([('What to do', CREDENTIALS_TODO)])}{listing}"
+            f'<div style="margin-top:4px">{message("Nothing was sent.")}</div></div>')
+
+
 def error_card(err: BaseException, client_token: str | None = None) -> str:
     """The result card of a failure: code, status, message, meaning and remedy, request id.
 
     The meaning and remedy come from the error catalogue (``error_info``), the same text the
-    client's retry policy and the log use.
+    client's retry policy and the log use. Missing credentials get :func:`credentials_card`.
     """
+    if isinstance(err, CredentialsError):
+        return credentials_card(err)
     code = getattr(err, "code", None) or type(err).__name__
     status = getattr(err, "http_status", None)
     info = error_info(code, status)

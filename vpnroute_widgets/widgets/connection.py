@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,7 +23,7 @@ import ipywidgets as widgets
 
 from ..client import VpcClient
 from ..credentials import Credentials, list_profiles, mask_key_id
-from ..errors import CredentialsError, VpnRouteError
+from ..errors import ConfigurationError, CredentialsError, VpnRouteError
 from ..model import check_region_id
 from .common import INPUT_WIDTH, labelled_style, message, row_layout
 from .form import REGIONS
@@ -59,6 +60,10 @@ class ConnectionPanel(widgets.VBox):
     ``connect()``, ``identity`` (HTML), the cloud inputs ``profile``, ``region``, ``endpoint``,
     ``key_id``, ``secret``, ``connect_button``, ``forget_button``, and ``reset_sandbox``.
     """
+
+    # endpoint -> the sandbox a panel in this kernel serves: lets an exported snippet find it again
+    # (weak: a stopped, dropped sandbox disappears from here too)
+    _SANDBOXES: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
     def __init__(self, log: Any = None, *, sandbox: Any = None, sandbox_factory: Callable[[], Any] | None = None,
                  home: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None, **kwargs: Any):
@@ -173,6 +178,7 @@ class ConnectionPanel(widgets.VBox):
         if self._client is None:
             if self.mode == SANDBOX:
                 sb = self._ensure_sandbox()
+                ConnectionPanel._SANDBOXES[sb.endpoint] = sb
                 self._client = VpcClient(sb.credentials, endpoint=sb.endpoint, region_id=sb.region_id,
                                          log=self.response_log)
             else:
@@ -187,6 +193,29 @@ class ConnectionPanel(widgets.VBox):
         if self._typed_key_id or self._typed_secret:
             raise CredentialsError("Type both AccessKeyId and AccessKeySecret, or forget the typed key.")
         return Credentials.resolve(self.profile.value or None, home=self._home)
+
+    @classmethod
+    def sandbox_at(cls, endpoint: str):
+        """The running sandbox a ConnectionPanel in this kernel serves at ``endpoint``.
+
+        The code export's vpnroute_widgets snippet uses it in sandbox mode, so the snippet runs
+        as it is in the same notebook with the sandbox's own (demo) credentials.
+        """
+        sandbox = cls._SANDBOXES.get(endpoint)
+        if sandbox is None or not sandbox.running:
+            raise ConfigurationError(f"No running sandbox at {endpoint} in this kernel: run the cell with "
+                                     "vw.app() first, or start your own with `sb = vw.Sandbox().start()`.")
+        return sandbox
+
+    def describe_target(self) -> str:
+        """Where requests go, in words (key id masked): raises what the credentials lookup raises."""
+        client = self.client
+        if self.mode == SANDBOX:
+            return f"Requests go to the local sandbox at {client.endpoint} (demo account, nothing real)."
+        creds = client.credentials
+        where = client.endpoint or f"https://vpc.{client.region_id}.aliyuncs.com"
+        return (f"Requests go to Alibaba Cloud (real resources) as {creds.masked_key_id} ({creds.source}), "
+                f"region {client.region_id}, endpoint {where}.")
 
     def connect(self) -> VpcClient:
         """Build the client now (no request is sent); raises what the credentials lookup raised."""

@@ -28,44 +28,25 @@ from ..errors import ConfigurationError, ValidationError, VpnRouteError
 from ..log.records import record_from_request
 from ..model import CHECKERS, RouteEntry, RouteEntryRequest
 from ..reference import REQUEST_FIELDS
-from .code_export import EXPORTERS
+from .code_export import EXPORTERS, vpnroute_python
+from .codeblock import CodeBlock
 from .common import (
-    INPUT_WIDTH,
     TaskRunner,
     card,
     entry_card,
     error_card,
-    labelled_style,
     message,
     pre,
     row_layout,
     table,
 )
+from .demo import free_route_dest
+from .inputs import REGIONS, input_for
 
-__all__ = ["RouteEntryForm"]
+__all__ = ["REGIONS", "RouteEntryForm"]
 
 OPERATION = "CreateVpnRouteEntry"
-REGIONS = ("cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-hongkong", "ap-southeast-1",
-           "ap-southeast-5", "ap-northeast-1", "eu-central-1", "us-west-1", "us-east-1")
 TICK_S = 0.1
-
-
-def _input_for(doc) -> widgets.ValueWidget:
-    """The input widget of one API parameter, labelled with its API name, help as tooltip."""
-    common = {"description": doc.name, "tooltip": doc.description, "style": labelled_style(),
-              "layout": widgets.Layout(width=INPUT_WIDTH)}
-    if doc.name == "Weight":
-        return widgets.Dropdown(options=[("100 (active)", 100), ("0 (standby)", 0)], value=100, **common)
-    if doc.name == "PublishVpc":
-        return widgets.Checkbox(value=True, indent=True, **common)
-    if doc.name == "OverlayMode":
-        return widgets.Dropdown(options=[("(empty)", ""), ("Ipsec", "Ipsec")], value="", **common)
-    if doc.name in ("RegionId", "VpnGatewayId", "NextHop"):
-        options = REGIONS if doc.name == "RegionId" else ()
-        return widgets.Combobox(options=options, ensure_option=False, placeholder=f"e.g. {doc.example}", **common)
-    hint = {"ClientToken": "empty: a new UUID is generated when sent",
-            "Description": "optional, 1-100 characters"}.get(doc.name, f"e.g. {doc.example}")
-    return widgets.Text(placeholder=hint, **common)
 
 
 class RouteEntryForm(widgets.VBox):
@@ -75,20 +56,23 @@ class RouteEntryForm(widgets.VBox):
     ``.client`` attribute (the ConnectionPanel); it is looked up at preview/submit time, so a
     connection can change underneath the form. ``log`` receives what the client cannot log
     itself: submits refused before sending. Public parts: ``fields`` and ``messages`` (keyed by
-    API name), ``submit``, ``generate_token``, ``fill_demo``, ``status``, ``result``, ``preview``,
-    ``code`` and ``code_choice``, ``request`` (the valid request or None), ``errors``,
-    ``submit_task`` and ``wait()``, ``last_result`` (a RouteEntry or the exception).
+    API name), ``submit``, ``generate_token``, ``fill_demo`` (a free RouteDest read from the
+    gateway in a worker), ``status``, ``result`` (cleared when an input or the connection changes),
+    ``target`` (where requests go), ``preview``, ``code`` (a CodeBlock with a Copy button) and
+    ``code_choice``, ``request`` (the valid request or None), ``errors``, ``submit_task`` and
+    ``wait()``, ``last_result`` (a RouteEntry or the exception).
     """
 
     def __init__(self, client: Any = None, log: Any = None, **kwargs: Any):
         self._client_source = client
         self.response_log = log
-        self.fields = {doc.name: _input_for(doc) for doc in REQUEST_FIELDS}
+        self.fields = {doc.name: input_for(doc) for doc in REQUEST_FIELDS}
         self.messages = {name: widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px")) for name in self.fields}
         self.generate_token = widgets.Button(description="Generate", icon="refresh",
                                              tooltip="Put a new random ClientToken (UUID4) in the field")
         self.fill_demo = widgets.Button(description="Use demo values", icon="magic",
-                                        tooltip="Fill region, gateway and next hop from the connection",
+                                        tooltip="Fill region, gateway, next hop and a RouteDest not yet on the "
+                                                "gateway (read from it, without blocking)",
                                         layout=widgets.Layout(display="none", width="auto"))
         self.submit = widgets.Button(description="Create route", button_style="primary", icon="paper-plane",
                                      disabled=True, tooltip="Send CreateVpnRouteEntry")
@@ -98,12 +82,15 @@ class RouteEntryForm(widgets.VBox):
         self.preview = widgets.HTML()
         self.code_choice = widgets.ToggleButtons(options=list(EXPORTERS), description="Export as",
                                                  style={"description_width": "initial", "button_width": "auto"})
-        self.code = widgets.HTML()
+        self.code = CodeBlock("exported code")
+        self.target = widgets.HTML()
+        self.target.add_class("vw-target")
         self.errors: dict[str, str] = {}
         self.request: RouteEntryRequest | None = None
         self.last_result: RouteEntry | BaseException | None = None
         self.quick_picks: dict[str, Any] = {}
         self._runner = TaskRunner()
+        self._demo_runner = TaskRunner()
         self._in_flight = False
         self._wire()
         super().__init__(children=self._layout(), layout=widgets.Layout(width="100%"), **kwargs)
@@ -122,7 +109,7 @@ class RouteEntryForm(widgets.VBox):
         details = widgets.Accordion(children=[self.preview, widgets.VBox([self.code_choice, self.code])],
                                     titles=("Preview: what will be sent", "Code export"))
         actions = widgets.HBox([self.submit, self.fill_demo, self.status], layout=row_layout(margin="6px 0"))
-        return [*rows, actions, self.result, details]
+        return [*rows, self.target, actions, self.result, details]
 
     def _wire(self) -> None:
         for widget in self.fields.values():
@@ -166,6 +153,16 @@ class RouteEntryForm(widgets.VBox):
 
     def _on_value(self, _change: dict) -> None:
         self.validate()
+        self.clear_result()
+
+    def clear_result(self) -> None:
+        """Drop the last result card and status: they described other inputs or another connection.
+
+        Not while a request is in flight: its answer (and the ClientToken it puts back) is coming.
+        """
+        if not self._in_flight:
+            self.result.value = ""
+            self.status.value = ""
 
     # --- connection-dependent parts -----------------------------------------------------
 
@@ -180,6 +177,7 @@ class RouteEntryForm(widgets.VBox):
 
     def refresh(self) -> None:
         """Re-render the preview and code export (for example after the connection changed)."""
+        self._render_target()
         self._render_preview()
         self._render_code()
 
@@ -211,16 +209,37 @@ class RouteEntryForm(widgets.VBox):
                               f"{message('Signed request (AccessKeyId masked; signature and token hidden)', 'text')}"
                               f"{wire}")
 
+    def _sandbox_mode(self) -> bool:
+        return getattr(self._client_source, "mode", None) == "sandbox"
+
+    def _render_target(self) -> None:
+        """Say where Submit sends (sandbox, or the account: key id masked, region, endpoint)."""
+        describe = getattr(self._client_source, "describe_target", None)
+        if describe is None:
+            self.target.value = ""
+            return
+        try:
+            text, role = describe(), "muted" if self._sandbox_mode() else "warn"
+        except Exception as err:  # noqa: BLE001 - no credentials yet: say so, Submit shows the details
+            text, role = f"Requests cannot be sent yet: {str(err).splitlines()[0]}", "error"
+        self.target.value = message(text, role)
+
     def export_code(self, kind: str | None = None) -> str:
-        """The current request as code: ``kind`` is a key of EXPORTERS (default: the selected one)."""
+        """The current request as code: ``kind`` is a key of EXPORTERS (default: the selected one).
+
+        In sandbox mode the vpnroute_widgets snippet uses the app's own sandbox (found by its
+        endpoint), so it runs as it is in the same notebook.
+        """
         exporter = EXPORTERS[kind or self.code_choice.value]
+        if exporter is vpnroute_python and self._sandbox_mode():
+            return vpnroute_python(self._params_for_display(), self._endpoint(), sandbox=True)
         return exporter(self._params_for_display(), self._endpoint())
 
     def _render_code(self) -> None:
         if self.request is None:
-            self.code.value = message("Code export appears when every field is valid.")
+            self.code.set_code("", message("Code export appears when every field is valid."))
         else:
-            self.code.value = pre(self.export_code())
+            self.code.set_code(self.export_code())
 
     def set_quick_picks(self, picks: dict[str, Any] | None) -> None:
         """Offer a connection's region, gateways and next hops as choices (``ConnectionPanel.quick_picks``)."""
@@ -233,6 +252,7 @@ class RouteEntryForm(widgets.VBox):
         self._on_gateway()
         self.fill_demo.layout.display = "" if gateways else "none"
         self.refresh()
+        self.clear_result()
 
     def _on_gateway(self, _change: dict | None = None) -> None:
         """NextHop choices follow the chosen gateway (all known next hops when it is not a pick)."""
@@ -244,14 +264,32 @@ class RouteEntryForm(widgets.VBox):
         self.fields["NextHop"].options = tuple(dict.fromkeys(hops))
 
     def _on_fill_demo(self, _button=None) -> None:
+        """Fill region, gateway and next hop now; read the gateway's routes in a worker for a free RouteDest."""
         gateways = self.quick_picks.get("gateways") or []
-        if not gateways:
+        if not gateways or self._demo_runner.busy:
             return
-        self.fields["RegionId"].value = self.quick_picks.get("region_id") or self.fields["RegionId"].value
-        self.fields["VpnGatewayId"].value = gateways[0]["vpn_gateway_id"]
+        region = self.quick_picks.get("region_id") or self.fields["RegionId"].value
+        gateway = gateways[0]["vpn_gateway_id"]
+        self.fields["RegionId"].value = region
+        self.fields["VpnGatewayId"].value = gateway
         self.fields["NextHop"].value = (gateways[0].get("next_hops") or [""])[0]
-        if not self.fields["RouteDest"].value:
-            self.fields["RouteDest"].value = "10.0.0.0/24"
+        self.status.value = message(f"Looking for a RouteDest not yet on {gateway}…", "info")
+        self._demo_runner.start(self._pick_free_dest(region, gateway, self.fields["RouteDest"].value))
+
+    async def _pick_free_dest(self, region: str, gateway: str, typed: str) -> None:
+        """Read the gateway's routes (every page) in an executor; offer the first free /24."""
+        loop = asyncio.get_running_loop()
+        try:
+            client = self._logging_client(self.client())
+            entries = await loop.run_in_executor(None, client.describe_vpn_route_entries, region, gateway)
+            dest = free_route_dest(e.route_dest for e in entries)
+        except Exception as err:  # noqa: BLE001 - shown in the form, never raised into the kernel's loop
+            self.status.value = message(f"Could not read {gateway}'s routes: {err}", "error")
+            return
+        if self.fields["RouteDest"].value != typed:  # typed over meanwhile: the user's value wins
+            return
+        self.fields["RouteDest"].value = dest
+        self.status.value = message(f"{dest} is not on {gateway} yet ({len(entries)} routes there).", "muted")
 
     def _on_generate(self, _button=None) -> None:
         self.fields["ClientToken"].value = str(uuid.uuid4())
@@ -270,6 +308,7 @@ class RouteEntryForm(widgets.VBox):
 
     def wait(self, timeout: float = 30.0) -> RouteEntry | BaseException | None:
         """Block until the submission in flight is answered (scripts and tests); returns ``last_result``."""
+        self._demo_runner.wait(timeout)
         self._runner.wait(timeout)
         return self.last_result
 
@@ -349,7 +388,7 @@ class RouteEntryForm(widgets.VBox):
 
     def close(self) -> None:
         """Close the widgets and the private event loop (if a script used one)."""
-        runner = getattr(self, "_runner", None)
-        if runner is not None:
-            runner.close()
+        for runner in (getattr(self, "_runner", None), getattr(self, "_demo_runner", None)):
+            if runner is not None:
+                runner.close()
         super().close()
