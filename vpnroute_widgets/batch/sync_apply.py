@@ -247,9 +247,9 @@ class _StepRun:
             if job.first_sent is not None and job.last_done is not None:
                 latency = round((job.last_done - job.first_sent) * 1000, 3)
             record = {**bases[job.key], "attempts": job.attempts, "latency_ms": latency, **fields}
-            self.decide(job.key, record)
-            if journal is not None:
+            if journal is not None:  # on disk first: whatever the shared log's subscribers do next
                 journal.write("done", [record])
+            self.decide(job.key, record)
             return record["outcome"]
 
         return finish
