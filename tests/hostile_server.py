@@ -182,6 +182,7 @@ class HostileServer:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             timeout = 5  # an idle connection is closed
+            disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms stall between
 
             def log_message(self, *args):
                 pass
@@ -242,12 +243,12 @@ def _base64_views(text: str) -> list[str]:
     for run in _B64_RUN.findall(text):
         for start in range(4):
             chunk = run[start:].rstrip("=")
-            chunk = chunk[: len(chunk) // 4 * 4]
-            for decode in (base64.b64decode, base64.urlsafe_b64decode):
-                try:
-                    views.append(decode(chunk).decode("latin-1"))
-                except ValueError:
-                    pass
+            for candidate in (chunk + "=" * (-len(chunk) % 4), chunk[: len(chunk) // 4 * 4]):
+                for decode in (base64.b64decode, base64.urlsafe_b64decode):
+                    try:
+                        views.append(decode(candidate).decode("latin-1"))
+                    except ValueError:
+                        pass
     return views
 
 

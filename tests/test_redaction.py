@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import pickle
+import re
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -31,7 +32,7 @@ def test_every_spelling_of_every_value_is_replaced():
 
 
 @pytest.mark.parametrize("spell", [
-    lambda v: quote(quote(v, safe=""), safe="").lower(),  # lower-case hex, twice
+    lambda v: re.sub("%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(quote(v, safe=""), safe="")),
     lambda v: quote(quote(quote(v, safe=""), safe=""), safe=""),  # three times
     lambda v: quote(v, safe="/="),  # some characters left alone
     lambda v: "".join(quote(c, safe="") if i % 2 else c for i, c in enumerate(v)),  # mixed
