@@ -96,3 +96,27 @@ def test_empty_log_gives_a_figure_that_says_so():
 def test_other_sources_are_refused():
     with pytest.raises(TypeError, match="ResponseLog"):
         vw.plot_outcomes(42)
+
+
+@pytest.mark.notebooks
+def test_reports_notebook_saves_the_plots_and_shows_them_as_images(tmp_path):
+    """04_reports.ipynb runs in a real kernel, writes three PNGs beside its CSV reports and shows them."""
+    import shutil
+    from pathlib import Path
+
+    nbclient = pytest.importorskip("nbclient")
+    nbformat = pytest.importorskip("nbformat")
+    source = Path(__file__).resolve().parents[1] / "notebooks"
+    work = tmp_path / "notebooks"
+    shutil.copytree(source, work, ignore=shutil.ignore_patterns("reports", ".ipynb_checkpoints"))
+    nb = nbformat.read(work / "04_reports.ipynb", as_version=4)
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(work)}}
+                            ).execute()
+    for name in ("outcomes_by_gateway", "latency", "batch_timeline"):
+        assert (work / "reports" / f"{name}.png").stat().st_size > 5000, name
+    assert (work / "reports" / "batch_report.csv").exists()
+    images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
+    assert len(images) == 3
+    remedies = next(c for c in nb.cells if "remedies in full" in c.source)
+    html = "".join(o.get("data", {}).get("text/html", "") for o in remedies.outputs)
+    assert "..." not in html and "…" not in html and "remedy" in html

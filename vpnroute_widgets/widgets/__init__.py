@@ -1,5 +1,7 @@
 """The widgets: a route form, a connection panel, a log view, a batch panel, and one app holding them.
 
+Every table (plan, result, log, and the routes of the Routes tab) is a :class:`TableView`.
+
 Each family lives in its own module; none holds business logic (the model validates, the
 client signs and sends, the log records).
 """
@@ -10,10 +12,11 @@ from .app import App, app
 from .connection import ConnectionPanel
 from .form import RouteEntryForm
 from .logview import LogView
+from .table import TableView
 
 try:
     from .batch_panel import BatchPanel
 except ImportError:  # the batch panel lands separately
     BatchPanel = None
 
-__all__ = ["App", "BatchPanel", "ConnectionPanel", "LogView", "RouteEntryForm", "app"]
+__all__ = ["App", "BatchPanel", "ConnectionPanel", "LogView", "RouteEntryForm", "TableView", "app"]
