@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 
@@ -232,3 +233,15 @@ def test_pacing_options_out_of_range_are_refused_by_name(sb, client, option, val
     with pytest.raises(vw.ValidationError, match=f"^{option}: must be"):
         vw.apply_batch(routes(sb), client, **{option: value})
     assert sb.requests.count("CreateVpnRouteEntry") == 0
+
+
+def test_the_journal_goes_only_when_the_report_is_written_to_a_file(sb, client, tmp_path):
+    journal = tmp_path / "run.journal"
+    result = vw.apply_batch(routes(sb, 1), client, journal=journal)
+    assert [kind for kind, _ in read_journal(journal)][-1] == "end"  # finished: only the report is left
+    result.to_csv()  # text only: the journal is still the only record on disk
+    result.to_csv(io.StringIO())
+    assert journal.exists()
+    result.to_csv(tmp_path / "report.csv")
+    assert not journal.exists() and result.journal is None
+    assert ResponseLog.from_csv(tmp_path / "report.csv").records() == result.log.records()

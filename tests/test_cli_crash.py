@@ -35,9 +35,11 @@ def poll(condition, what: str, deadline: float = DEADLINE_S):
 
 @pytest.fixture
 def server():
-    """A sandbox in its own process; every change keeps the gateway busy 250 ms, so an apply takes seconds."""
+    """A sandbox in its own process: calls take 100 ms and a change keeps its gateway busy 250 ms, so an
+    apply takes seconds and a row is in flight most of the time."""
     proc = subprocess.Popen([sys.executable, "-m", "vpnroute_widgets.sandbox", "--seed", "7", "--gateways", "2",
-                             "--configuring-ms", "250", "--rate", "100"], stdout=subprocess.PIPE, text=True)
+                             "--configuring-ms", "250", "--latency-ms", "100", "--rate", "100"],
+                            stdout=subprocess.PIPE, text=True)
     try:
         yield json.loads(proc.stdout.readline())
     finally:
@@ -66,7 +68,9 @@ def cli(info, *args: str) -> list[str]:
             info["region_id"]][: None if args[0] == "apply" else -2]
 
 
-def test_sigkill_mid_apply_then_apply_again_then_rollback_leaves_the_sandbox_as_it_was(server, tmp_path):
+@pytest.mark.parametrize("recover", ["apply", "resume"])
+def test_sigkill_mid_apply_then_apply_again_then_rollback_leaves_the_sandbox_as_it_was(server, tmp_path, recover):
+    """``recover``: apply the same file again with the same report, or resume the report never written."""
     info = server
     env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": info["access_key_id"],
            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": info["access_key_secret"]}
@@ -91,11 +95,14 @@ def test_sigkill_mid_apply_then_apply_again_then_rollback_leaves_the_sandbox_as_
         killed = subprocess.Popen(cli(info, "apply", str(routes), "--report", str(report), "--quiet"), env=env,
                                   stdout=out, stderr=subprocess.STDOUT)
         try:
-            def some_done():
-                done = [e["record"] for kind, e in read_journal(journal) if kind == "done"]  # a torn line is fine
-                return sum(r.get("outcome") == "ok" for r in done) >= 3
+            def mid_flight():
+                """Three routes made, and a row sent whose answer is not in yet (a torn last line is fine)."""
+                events = read_journal(journal)
+                done = [e["record"] for kind, e in events if kind == "done"]
+                sent = {e["record"]["row"] for kind, e in events if kind == "sent"}
+                return sum(r.get("outcome") == "ok" for r in done) >= 3 and sent - {r["row"] for r in done}
 
-            poll(some_done, "three routes in the journal")
+            poll(mid_flight, "three routes in the journal and one in flight")
         finally:
             killed.send_signal(signal.SIGKILL)
             killed.wait(10)
@@ -112,10 +119,17 @@ def test_sigkill_mid_apply_then_apply_again_then_rollback_leaves_the_sandbox_as_
     assert ok_rows <= {dest for _gw, dest, _hop in made}
     assert len(made) < 2 * PER_GATEWAY  # killed mid-apply: some rows were never sent
 
-    again = subprocess.run(cli(info, "apply", str(routes), "--report", str(report), "--quiet"), env=env,
-                           capture_output=True, text=True, timeout=120)
+    if recover == "apply":
+        again = subprocess.run(cli(info, "apply", str(routes), "--report", str(report), "--quiet"), env=env,
+                               capture_output=True, text=True, timeout=120)
+        assert "interrupted run" in again.stdout
+    else:
+        final = tmp_path / "resumed.csv"
+        again = subprocess.run(cli(info, "resume", str(report), "--report", str(final), "--quiet"), env=env,
+                               capture_output=True, text=True, timeout=120)
+        report, journal = final, journal_path(final)
     assert again.returncode == 0, again.stdout + again.stderr
-    assert "interrupted run" in again.stdout and "ok 16, exists 1" in again.stdout
+    assert "ok 16, exists 1" in again.stdout
     assert not os.path.exists(journal)  # the report owns everything now
     records = ResponseLog.from_csv(report).to_dataframe()
     assert sorted(records["outcome"]) == ["exists"] + ["ok"] * 16
