@@ -319,3 +319,31 @@ def test_answer_helper_gives_the_action_root_in_xml(hostile):
     hostile.responder = lambda seen: answer(seen, {"RequestId": "R", "Status": "active"})
     gateway = make_client(hostile, "v1", "XML").describe_vpn_gateway("cn-hangzhou", GATEWAY)
     assert gateway["Status"] == "active"
+
+
+def test_huge_server_text_is_capped_before_it_reaches_a_record(hostile):
+    text = "m" * 500_000
+    hostile.responder = fixed(json.dumps({"Code": "X" * 5000, "Message": text, "Recommend": text,
+                                          "RequestId": "R" * 5000, "HostId": text}), 400)
+    log = vw.ResponseLog()
+    with pytest.raises(vw.ApiError) as caught:
+        make_client(hostile, log=log).create_vpn_route_entry(request())
+    err = caught.value
+    assert len(err.code) <= 256 and len(err.request_id) <= 256 and len(err.host_id) <= 256
+    assert len(err.message) <= 2048 and len(err.recommend) <= 2048 and len(err.body) <= 4096
+    assert len(log.to_csv()) < 20_000
+
+
+def test_a_parser_failure_is_still_an_error_of_the_call(hostile, monkeypatch):
+    from vpnroute_widgets import client as client_module
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug in the parser, quoting " + TOKEN)
+
+    monkeypatch.setattr(client_module, "parse_response", broken)
+    hostile.responder = fixed('{"RequestId": "R"}')
+    records = []
+    with pytest.raises(vw.TransportError) as caught:
+        make_client(hostile, on_call=records.append).create_vpn_route_entry(request())
+    assert caught.value.unknown_outcome and "KeyError" in str(caught.value)
+    assert find_leaks(error_texts(caught.value), SENTINELS) == [] and [r["outcome"] for r in records] == ["error"]

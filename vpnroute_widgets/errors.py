@@ -78,7 +78,8 @@ class TransportError(VpnRouteError):
     failure (a read timeout, a connection dropped after sending): a create may or may not
     have happened, so it must be retried with the same ClientToken, never a new one.
     ``retryable`` is false for failures a retry cannot mend (TLS verification, a body over
-    the size cap); ``attempts`` counts the attempts made when the error was final.
+    the size cap); ``attempts`` counts the attempts made when the error was final. An
+    unusable body is quoted by a short excerpt, redacted like every server text.
     """
 
     code = "TransportError"
@@ -107,7 +108,10 @@ class ApiError(VpnRouteError):
     """The service answered with an error body.
 
     ``str(err)`` names the code, status, message and request id, so a pasted traceback
-    is enough for a support ticket.
+    is enough for a support ticket. Every text here came from the server and is untrusted:
+    the client redacts the credentials in use from all of it (see :mod:`vpnroute_widgets.redact`)
+    and caps it (code and ids 256 characters, message and recommend 2,048, ``body`` 4,096)
+    before this error is built, so records, reports and widgets can show it as it is.
     """
 
     def __init__(
