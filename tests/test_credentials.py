@@ -64,6 +64,14 @@ def test_mask_key_id(key, masked):
     assert mask_key_id(key) == masked
 
 
+def test_redact_hides_these_credentials_in_server_text():
+    creds = vw.Credentials(" LTAI" "5tExampleKey1234 ", SECRET, TOKEN)  # stripped, as they are signed
+    text = f"id={creds.access_key_id}&s={SECRET}&t={TOKEN.replace('-', '%2D')}"
+    assert creds.redact(text) == "id=LTAI****1234&s=[redacted AccessKeySecret]&t=[redacted SecurityToken]"
+    assert vw.Credentials("other", "other-secret").redact(text) == text  # only the values in use
+    assert SECRET not in repr(creds) and "_redactor" not in repr(creds)
+
+
 def test_environment_is_read_at_call_time(home, monkeypatch):
     with pytest.raises(vw.CredentialsError):
         vw.Credentials.resolve()

@@ -347,3 +347,14 @@ def test_a_parser_failure_is_still_an_error_of_the_call(hostile, monkeypatch):
         make_client(hostile, on_call=records.append).create_vpn_route_entry(request())
     assert caught.value.unknown_outcome and "KeyError" in str(caught.value)
     assert find_leaks(error_texts(caught.value), SENTINELS) == [] and [r["outcome"] for r in records] == ["error"]
+
+
+def test_names_of_xml_elements_are_server_text_too(hostile):
+    hostile.responder = fixed(f"<{KEY_ID}>x</{KEY_ID}>", 200, "text/xml")
+    with pytest.raises(vw.TransportError) as caught:
+        make_client(hostile, "v1", "XML").create_vpn_route_entry(request())
+    assert "LTAI****9Z7Q" in str(caught.value) and find_leaks(error_texts(caught.value), SENTINELS) == []
+    hostile.responder = fixed(f"<CreateVpnRouteEntryResponse><{KEY_ID}>1</{KEY_ID}></CreateVpnRouteEntryResponse>",
+                              200, "text/xml")
+    data = make_client(hostile, "v1", "XML").call("CreateVpnRouteEntry", {"RegionId": "cn-hangzhou"})
+    assert list(data) == ["LTAI****9Z7Q"]

@@ -4,6 +4,8 @@
 token are kept in private slots, excluded from comparison output and pickling-safe
 reprs. :meth:`Credentials.resolve` follows the chain people already use with the
 aliyun CLI and the official SDKs, reading the environment at call time.
+:meth:`Credentials.redact` takes these values out of text a server sent (the client applies
+it to every answer; see :mod:`vpnroute_widgets.redact`).
 """
 
 from __future__ import annotations

@@ -232,7 +232,7 @@ def _capped(text: str, limit: int) -> str:
 
 def _unusable(status: int, what: str, body: bytes | str, attempt: int, redact: Redact) -> TransportError:
     """A body that cannot be read: the request reached the service, so a 2xx or 5xx outcome is unknown."""
-    return TransportError(f"HTTP {status}: the response body {what} (excerpt: {excerpt(body, redact)!r})",
+    return TransportError(f"HTTP {status}: the response body {redact(what)} (excerpt: {excerpt(body, redact)!r})",
                           http_status=status, unknown_outcome=status >= 500 or 200 <= status < 300,
                           attempts=attempt)
 
@@ -272,7 +272,7 @@ def _parse_xml(body: bytes) -> dict[str, Any]:
         raise ValueError("is not JSON or XML")
     root, content = next(iter(doc.items()))
     if not isinstance(content, dict):
-        raise ValueError(f"is XML without elements under <{root}>")
+        raise ValueError(f"is XML without elements under <{_capped(root, _SHORT)}>")
     return {"__root__": root, **content}
 
 
