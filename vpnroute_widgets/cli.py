@@ -3,6 +3,9 @@
     python -m vpnroute_widgets apply routes.csv --report report.csv --sandbox
     python -m vpnroute_widgets rollback report.csv --endpoint http://127.0.0.1:PORT
 
+``export`` and ``sync`` (a gateway's route table as a file, and the gateway made to match it) come
+from :mod:`vpnroute_widgets.cli_sync`; every command gets the client options and the checks here.
+
 Exit status: 0 when every row that was sent ended ok or exists (or, for rollback, was deleted);
 1 when some row ended error or cancelled; 2 when the input, the options, the report path or the
 credentials are unusable (nothing was sent); 130 when interrupted twice.
@@ -24,6 +27,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TextIO
 
+from .cli_sync import add_commands
 from .errors import CredentialsError, VpnRouteError
 
 __all__ = ["clean_text", "main"]
@@ -87,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Plan, apply, resume and roll back many Alibaba Cloud VPN destination routes "
                     "(CreateVpnRouteEntry) from a CSV file, as fast as the cloud allows and never twice.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{apply,resume,rollback}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{apply,resume,rollback,export,sync}")
     apply = commands.add_parser("apply", help="plan a CSV of routes against the gateways and create the ready ones",
                                 epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     apply.add_argument("routes", metavar="ROUTES.csv", help="the routes to create, one per row")
@@ -106,7 +110,10 @@ def _parser() -> argparse.ArgumentParser:
     rollback = commands.add_parser("rollback", help="delete the routes a batch created (its ok rows)")
     rollback.add_argument("previous", metavar="REPORT.csv", help="the report of the batch to undo")
     rollback.add_argument("--report", metavar="OUT.csv", help="where to write the rollback report (optional)")
-    for sub in (apply, resume, rollback):
+    apply.set_defaults(run=_apply)
+    resume.set_defaults(run=_again)
+    rollback.set_defaults(run=_again)
+    for sub in (apply, resume, rollback, *add_commands(commands)):  # export and sync: cli_sync.py
         where = sub.add_mutually_exclusive_group()
         where.add_argument("--sandbox", action="store_true", help="start an embedded local sandbox and use it")
         where.add_argument("--endpoint", metavar="URL",
@@ -300,7 +307,7 @@ def _apply(args: argparse.Namespace, client: Any, sandbox: Any, out: _Writer, er
     return 0 if result.ok else 1
 
 
-def _again(args: argparse.Namespace, client: Any, out: _Writer, err: _Writer, raw_err: TextIO) -> int:
+def _again(args: argparse.Namespace, client: Any, sandbox: Any, out: _Writer, err: _Writer, raw_err: TextIO) -> int:
     from .batch import resume_batch, rollback_batch
 
     if args.command == "rollback" and args.sandbox:
@@ -331,9 +338,7 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
             check_writable(args.report)  # before anything is sent
         with contextlib.ExitStack() as stack:
             client, sandbox = _client(args, stack)
-            if args.command == "apply":
-                return _apply(args, client, sandbox, out, err, raw_err)
-            return _again(args, client, out, err, raw_err)
+            return args.run(args, client, sandbox, out, err, raw_err)
     except CredentialsError as exc:
         err.write(f"error: {exc}\n(or use --sandbox to try without an account)\n")
         return 2

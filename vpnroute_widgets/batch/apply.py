@@ -19,6 +19,7 @@ import math
 import os
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
@@ -239,23 +240,16 @@ class _Run:
         self.journal.write("pending", [bases[job.key] for job in jobs])
         for job in jobs:
             job.send = self.journal.noting_sent(job.key, bases[job.key], job.send)
-        preset: dict[str, int] = {}
-        for record in self.records.values():
-            preset[record["outcome"]] = preset.get(record["outcome"], 0) + 1
         started = time.monotonic()
-        self.scheduler.run(jobs, finish, preset=preset)
+        self.scheduler.run(jobs, finish, preset=dict(Counter(r["outcome"] for r in self.records.values())))
         elapsed = time.monotonic() - started
         log = ResponseLog(self.records[k] for k in sorted(self.records))
         return BatchResult(self.batch_id, self.operation, log, elapsed, self.scheduler.calls, self.cancel.is_set(),
                            journal=self.journal_file)
 
 
-def _lane(req: RouteEntryRequest) -> tuple[str, str]:
-    return (req.region_id, req.vpn_gateway_id)
-
-
 def _create_job(position: int, req: RouteEntryRequest, *, unknown: bool = False) -> Job:
-    job = Job(position, _lane(req), lambda c: c.create_vpn_route_entry(req))
+    job = Job(position, (req.region_id, req.vpn_gateway_id), lambda c: c.create_vpn_route_entry(req))
     job.unknown = unknown  # an earlier attempt may have made it: AlreadyExist then means ok
     return job
 
@@ -272,10 +266,8 @@ def apply_batch(batch: Any, client: Any, *, defaults: Mapping[str, Any] | None =
     ``cancel`` (a threading.Event) stops scheduling; calls in flight finish. ``progress`` gets a
     :class:`~vpnroute_widgets.scheduler.Progress` at most every 0.1 s and at the end, in this
     thread. ``log`` (default: the client's own log, if it has one; for example the app's ResponseLog)
-    also gets every record as it is decided.
-
-    ``journal`` (a path, or None) keeps a crash journal there (see the module docstring); the
-    result's ``to_csv(path)`` removes it once the report is written.
+    also gets every record. ``journal`` (a path, or None) keeps a crash journal there (see the
+    module docstring); the result's ``to_csv(path)`` removes it once the report is written.
     """
     planned = plan_batch(batch, client, defaults=defaults, batch_id=batch_id)
     with _Run(client, planned.batch_id, "apply", rate=rate, burst=burst, concurrency=concurrency, cancel=cancel,
@@ -355,7 +347,7 @@ def resume_batch(report: Any, client: Any, **options: Any) -> BatchResult:
 
 
 def _delete_job(position: int, req: RouteEntryRequest, token: str) -> Job:
-    return Job(position, _lane(req), lambda c: c.delete_vpn_route_entry(
+    return Job(position, (req.region_id, req.vpn_gateway_id), lambda c: c.delete_vpn_route_entry(
         req.region_id, req.vpn_gateway_id, req.route_dest, req.next_hop, req.weight, overlay_mode=req.overlay_mode,
         client_token=token))
 
@@ -366,9 +358,15 @@ def rollback_batch(report: Any, client: Any, **options: Any) -> BatchResult:
     ``report`` as for :func:`resume_batch`. Rows a killed run sent without recording the answer
     are deleted too (a route that is not there counts as deleted). Every row gets one rollback
     record: ``ok`` (deleted, or already gone), ``error``, ``cancelled``, or ``skipped`` (the batch
-    did not create it). Running it again is safe. Options as for :func:`apply_batch`.
+    did not create it). Running it again is safe. Options as for :func:`apply_batch`. A sync's
+    report goes to :func:`~vpnroute_widgets.batch.rollback_sync`.
     """
-    batch_id, records = _report_records(report, options.pop("batch_id", None))
+    log = report_log(report)
+    if any(record.get("action") for record in log.records()):  # a sync's steps: undone one by one
+        from .sync_apply import rollback_sync  # it imports this module
+
+        return rollback_sync(report, client, **options)
+    batch_id, records = _report_records(log, options.pop("batch_id", None))
     with _Run(client, batch_id, "rollback", **_run_options(options)) as run:
         jobs, bases = [], {}
         for position, record in enumerate(records):
