@@ -235,7 +235,8 @@ class Journal:
         keep = size
         while keep > 0:
             start = max(0, keep - 65536)
-            chunk = os.pread(self._fd, keep - start, start)
+            os.lseek(self._fd, start, os.SEEK_SET)  # (appends still go to the end: O_APPEND)
+            chunk = os.read(self._fd, keep - start)
             newline = chunk.rfind(b"\n")
             if newline >= 0:
                 keep = start + newline + 1
