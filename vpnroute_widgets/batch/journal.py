@@ -29,7 +29,12 @@ naming the file, the line and the fix. One run at a time may write a journal (``
 Reading (:func:`journal_records`): the last event per (batch id, operation, row) wins; a row
 left "pending" reads as ``cancelled`` (never sent), a row left "sent" as ``cancelled`` with
 ``state`` :data:`UNANSWERED` (the route may exist: the same ClientToken settles it, and a
-rollback deletes it).
+rollback deletes it). :func:`report_log` reads a report together with the journal beside it.
+
+A run (:class:`Journal`) takes the lock, cuts a torn tail and reads what earlier runs of its batch
+wrote (:attr:`Journal.prior`); a journal holding another batch or operation is refused, since the
+new report could not own those routes. :meth:`Journal.carried` gives a row's earlier ``ok`` record
+(kept; the row is not sent again) and :meth:`Journal.unanswered` a row sent without an answer.
 """
 
 from __future__ import annotations
