@@ -245,3 +245,20 @@ def test_the_journal_goes_only_when_the_report_is_written_to_a_file(sb, client, 
     result.to_csv(tmp_path / "report.csv")
     assert not journal.exists() and result.journal is None
     assert ResponseLog.from_csv(tmp_path / "report.csv").records() == result.log.records()
+
+
+def test_resume_into_the_same_report_uses_the_one_journal_and_then_removes_it(sb, client, tmp_path):
+    report = tmp_path / "report.csv"
+    journal = journal_path(report)
+    with pytest.raises(Died):
+        vw.apply_batch(routes(sb), client, journal=journal, progress=die_after(2))
+    made = on_gateways(sb)
+    seen = len(sb.requests)
+    result = vw.resume_batch(report, client, journal=journal)  # reads the journal, then appends to it
+    assert result.counts() == {"ok": 8}
+    again = {(e["params"]["VpnGatewayId"], e["params"]["RouteDest"]) for e in list(sb.requests)[seen:]
+             if e["action"] == "CreateVpnRouteEntry"}
+    assert not again & made
+    result.to_csv(report)
+    assert not os.path.exists(journal)
+    assert vw.rollback_batch(report, client).counts() == {"ok": 8} and on_gateways(sb) == set()
