@@ -239,7 +239,7 @@ def test_a_new_report_is_0644_and_a_failed_write_leaves_nothing(tmp_path):
 
 
 @pytest.mark.parametrize("where, words", [("missing/report.csv", "does not exist"), (".", "is a directory"),
-                                          ("file.txt/report.csv", "does not exist")])
+                                          ("file.txt/report.csv", "file.txt is not a directory")])
 def test_check_writable_names_the_problem(tmp_path, where, words):
     (tmp_path / "file.txt").write_text("x")
     with pytest.raises(ReportFileError, match=words):

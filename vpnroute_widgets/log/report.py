@@ -178,8 +178,9 @@ def check_writable(path: str | PathLike) -> None:
     if os.path.isdir(target):
         raise ReportFileError(target, "is a directory. Fix: give a file name, e.g. report.csv.")
     if not os.path.isdir(directory):
-        raise ReportFileError(target, f"cannot be written: the directory {directory} does not exist. "
-                                      "Fix: create it, or give a report path in an existing directory.")
+        problem = "is not a directory" if os.path.exists(directory) else "does not exist"
+        raise ReportFileError(target, f"cannot be written: {directory} {problem}. "
+                                      "Fix: create the directory, or give a report path in an existing one.")
     try:
         fd, probe = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".probe")
     except OSError as exc:
