@@ -9,7 +9,7 @@ import re
 from urllib.parse import quote, quote_plus
 
 import pytest
-from hostile_server import find_leaks, spellings
+from hostile_server import find_leaks, spellings, views
 
 import vpnroute_widgets as vw
 from vpnroute_widgets.redact import Redactor, mask_key_id
@@ -106,3 +106,19 @@ def test_parse_response_redacts_error_fields_body_and_success_values():
 
 def test_a_redactor_of_nothing_changes_nothing():
     assert Redactor(None, None, None).text("abc") == "abc"
+
+
+@pytest.mark.parametrize("spell", [lambda v: v, lambda v: quote(v, safe=""),
+                                   lambda v: quote(quote(v, safe=""), safe="")])
+@pytest.mark.parametrize("keep", [24, 40, 300])
+def test_a_value_cut_short_by_the_server_is_redacted_with_what_follows(spell, keep):
+    for value in (SECRET, TOKEN):
+        text = f"SecurityToken={spell(value)[:keep]} (message truncated)"
+        redacted = CREDS.redact(text)
+        assert "[redacted" in redacted and redacted.endswith(" (message truncated)"), redacted
+        assert value[4:16] not in " ".join(views(redacted)), redacted
+
+
+def test_the_whole_value_keeps_the_text_after_it():
+    once = quote(TOKEN, safe="")
+    assert CREDS.redact(f"T={once}%26Timestamp%3D2026") == "T=[redacted SecurityToken]%26Timestamp%3D2026"

@@ -15,8 +15,11 @@ a record, a report, a widget or a terminal:
   ``&#x2f;``, ``&amp;``, or escaped again: ``&amp;#47;``); and the value as base64 (standard
   or URL-safe, at any alignment inside a longer base64 text).
 
-Over-redaction is accepted: a short secret may also hide innocent text. A value cut by the
-server (only part of it echoed) is not recognised; redact before cutting text yourself.
+A secret or token cut short by the server (a long message truncated) is recognised by its first
+16 characters, and the run of base64/percent-escape characters that follows them is redacted
+with it. Over-redaction is accepted: a short secret may also hide innocent text. A value cut
+to fewer than 16 characters, or echoed from its middle, is not recognised; redact before
+cutting text yourself.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ KEY_ID_MASK = "****"
 SECRET_LABEL = "[redacted AccessKeySecret]"  # noqa: S105 - a label, not a password
 TOKEN_LABEL = "[redacted SecurityToken]"  # noqa: S105
 _MIN_BASE64 = 8  # shorter base64 fragments would hide innocent text
+_PREFIX = 16  # a cut value is recognised by this many characters
+_RUN = r"[A-Za-z0-9+/=%_.~\\-]*"  # what may follow them: base64, percent and JSON escapes
 _NAMED_ENTITIES = {"&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos"}
 _JSON_SHORT = {"/": r"\/", '"': r"\"", "\\": r"\\"}
 
@@ -88,11 +93,19 @@ def _base64_fragments(value: str) -> set[str]:
     return found
 
 
-def value_pattern(value: str) -> str:
-    """A regex finding ``value`` in any of its spellings."""
+def value_pattern(value: str, *, truncated: bool = False) -> str:
+    """A regex finding ``value`` in any of its spellings.
+
+    ``truncated``: also a value cut short by the server (a long message cut at some length):
+    its first :data:`_PREFIX` characters, in any spelling, and the run of token characters
+    that follows them (over-redaction, tried only where the whole value is not there).
+    """
     spelled = "".join(_char_forms(c) for c in value)
     fragments = sorted(_base64_fragments(value), key=len, reverse=True)
-    return "|".join([spelled, *map(re.escape, fragments)])
+    alternatives = [spelled, *map(re.escape, fragments)]
+    if truncated and len(value) > _PREFIX:
+        alternatives.append("".join(_char_forms(c) for c in value[:_PREFIX]) + _RUN)
+    return "|".join(alternatives)
 
 
 class Redactor:
@@ -101,11 +114,12 @@ class Redactor:
     __slots__ = ("_pattern", "_replacements")
 
     def __init__(self, access_key_id: str | None, access_key_secret: str | None, security_token: str | None):
-        named = [(TOKEN_LABEL, security_token), (SECRET_LABEL, access_key_secret),
-                 (mask_key_id(access_key_id), access_key_id)]
-        named = sorted(((label, value) for label, value in named if value), key=lambda lv: -len(lv[1]))
-        self._replacements = {f"v{i}": label for i, (label, _) in enumerate(named)}
-        alternatives = [f"(?P<v{i}>{value_pattern(value)})" for i, (_, value) in enumerate(named)]
+        # (replacement, value, also when cut short): the key id is masked, not secret, so never cut-matched
+        named = [(TOKEN_LABEL, security_token, True), (SECRET_LABEL, access_key_secret, True),
+                 (mask_key_id(access_key_id), access_key_id, False)]
+        named = sorted((entry for entry in named if entry[1]), key=lambda entry: -len(entry[1]))
+        self._replacements = {f"v{i}": label for i, (label, _, _) in enumerate(named)}
+        alternatives = [f"(?P<v{i}>{value_pattern(value, truncated=cut)})" for i, (_, value, cut) in enumerate(named)]
         self._pattern = re.compile("|".join(alternatives)) if alternatives else None
 
     def text(self, text: str) -> str:
