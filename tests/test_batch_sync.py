@@ -158,3 +158,16 @@ def test_reads_are_not_logged(world, sb):
     logged = vw.VpcClient(sb.credentials, endpoint=sb.endpoint, log=vw.ResponseLog())
     vw.plan_sync(desired(world), logged)
     assert len(logged.log) == 0
+
+
+def test_a_route_left_alone_is_removed_for_a_weight_change_and_recreated_as_it_was(sb, client):
+    create(client, [row(sb, NETS["pair"], 0, 100), row(sb, NETS["pair"], 1, 0, False)])
+    plan = vw.plan_sync(pd.DataFrame([row(sb, NETS["pair"], 0, 0)]), client)  # the standby is not in the file
+    assert plan.counts()["extra"] == 1  # not in the file: it stays, but must step aside for the change
+    delete, modify, recreate = plan.changes()
+    assert (delete.action, delete.next_hop, modify.action, recreate.action) == ("delete", sb.next_hops[1],
+                                                                               "modify_weight", "create")
+    assert (recreate.weight, recreate.publish_vpc, recreate.row) == (0, False, None)
+    assert "as it was" in recreate.message
+    assert vw.apply_sync(plan, client).ok
+    assert vw.plan_sync(pd.DataFrame([row(sb, NETS["pair"], 0, 0)]), client).counts() == {"none": 1, "extra": 1}

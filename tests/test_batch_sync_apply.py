@@ -175,3 +175,20 @@ def test_the_same_plan_applied_twice_changes_nothing_the_second_time(world, clie
     after = table(world)
     assert vw.apply_sync(plan, client).ok  # the cloud answers each ClientToken with the first answer
     assert table(world) == after
+
+
+def test_a_re_plan_with_the_interrupted_runs_batch_id_and_journal_owns_what_it_did(world, client, tmp_path):
+    """The CLI's way after a kill: plan again with the journal's batch id; the report owns every change."""
+    before = table(world)
+    plan = vw.plan_sync(desired(world), client, prune=True)
+    journal = tmp_path / "report.csv.journal"
+    with pytest.raises(KeyboardInterrupt):
+        vw.apply_sync(plan, client, journal=journal, log=After(3, interrupt))
+    again = vw.plan_sync(desired(world), client, prune=True, batch_id=plan.batch_id)
+    result = vw.apply_sync(again, client, journal=journal)
+    done = result.to_dataframe()
+    assert result.ok and len(done[done.action.isin(list(OPERATION_OF)) & (done.outcome == "ok")]) == 8
+    result.to_csv(tmp_path / "report.csv")
+    assert not journal.exists()
+    assert vw.rollback_batch(tmp_path / "report.csv", client).ok
+    assert table(world) == before
