@@ -277,3 +277,55 @@ def find_leaks(texts: Iterable[str], values: Iterable[str]) -> list[str]:
         for view in views(text):
             hits += [f"{v[:10]}... in {text[:120]!r}" for v in values if v in view]
     return sorted(set(hits))
+
+
+class RawServer:
+    """Answers every connection with ``payload`` as is (a broken status line, lying headers), then closes.
+
+    For what http.server cannot send. Bounded like HostileServer: daemon threads, a lifetime, socket timeouts.
+    """
+
+    def __init__(self, payload: bytes, *, lifetime_s: float = 30.0):
+        import socket
+
+        self.payload = payload
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.2)
+        self.endpoint = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+        self._timer = threading.Timer(lifetime_s, self._stop.set)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(2)
+                try:
+                    data = b""
+                    while b"\r\n\r\n" not in data and len(data) < MAX_BODY:
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            break
+                        data += chunk
+                    conn.sendall(self.payload)
+                except OSError:
+                    pass
+        self._sock.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._timer.cancel()
+        self._thread.join(2)
+
+    def __enter__(self) -> RawServer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -358,3 +358,36 @@ def test_names_of_xml_elements_are_server_text_too(hostile):
                               200, "text/xml")
     data = make_client(hostile, "v1", "XML").call("CreateVpnRouteEntry", {"RegionId": "cn-hangzhou"})
     assert list(data) == ["LTAI****9Z7Q"]
+
+
+RAW_ANSWERS = {
+    "status not a number": b"HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\n{}",
+    "status out of range": b"HTTP/1.1 99999999999999999999 OK\r\nContent-Length: 2\r\n\r\n{}",
+    "not HTTP": b"SSH-2.0-OpenSSH_9.0\r\n",
+    "negative length": b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n{}",
+    "length not a number": b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n{}",
+    "length past the body": b'HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{"RequestId": "R"}',
+    "a huge header line": b"HTTP/1.1 200 OK\r\nX-A: " + b"a" * 200_000 + b"\r\nContent-Length: 2\r\n\r\n{}",
+    "too many headers": b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(200))
+                        + b"Content-Length: 2\r\n\r\n{}",
+    "bad chunk size": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+    "bad gzip": b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 4\r\n\r\nnope",
+    "retry-after absurd": b"HTTP/1.1 503 Busy\r\nRetry-After: 1e308\r\nx-acs-retry-after: nan\r\n"
+                          b"Content-Length: 30\r\n\r\n" + b'{"Code": "ServiceUnavailable"}',
+    "nothing": b"",
+}
+
+
+@pytest.mark.parametrize("name", sorted(RAW_ANSWERS))
+def test_broken_http_ends_as_a_toolkit_error_or_a_result(name):
+    from hostile_server import RawServer
+
+    slept, records = [], []
+    with RawServer(RAW_ANSWERS[name]) as raw:
+        client = vw.VpcClient(CREDS, endpoint=raw.endpoint, max_attempts=2, sleep=slept.append,
+                              on_call=records.append, timeout=(2, 2))
+        try:
+            client.describe_vpn_gateway("cn-hangzhou", GATEWAY)
+        except vw.VpnRouteError as err:
+            assert find_leaks(error_texts(err), SENTINELS) == []
+    assert len(records) == 1 and all(s <= 60 for s in slept), (records, slept)
