@@ -391,3 +391,12 @@ def test_broken_http_ends_as_a_toolkit_error_or_a_result(name):
         except vw.VpnRouteError as err:
             assert find_leaks(error_texts(err), SENTINELS) == []
     assert len(records) == 1 and all(s <= 60 for s in slept), (records, slept)
+
+
+def test_a_huge_success_text_is_capped_so_the_report_stays_readable(hostile, tmp_path):
+    hostile.responder = fixed(create_answer(f'"RequestId": "{"R" * 1_500_000}", "State": "{"s" * 100_000}"'))
+    log = vw.ResponseLog()
+    entry = make_client(hostile, log=log).create_vpn_route_entry(request())
+    assert len(entry.request_id) <= 4096 and len(entry.state) <= 4096
+    log.to_csv(tmp_path / "report.csv")
+    assert len(vw.ResponseLog.from_csv(tmp_path / "report.csv")) == 1

@@ -29,6 +29,7 @@ __all__ = ["PreparedCall", "check_endpoint", "default_endpoint", "excerpt", "is_
 
 _EXCERPT = 200
 _SHORT, _LONG, _BODY = 256, 2048, 4096  # caps on server text kept in an error: code/ids, message, body
+_LEAF = 4096  # cap on any text of an answer: no field of this API is longer; a report cell stays small
 _MAX_DEPTH = 32  # API answers nest five levels at most
 _MAX_DIGITS = 20  # a JSON integer longer than this stays text
 _SUCCESS_CODES = {"", "200", "0", "ok", "success"}
@@ -277,13 +278,14 @@ def _parse_xml(body: bytes) -> dict[str, Any]:
 
 
 def _clean_tree(data: Any, redact: Redact) -> Any:
-    """A copy of parsed data with every text (keys too) redacted; ValueError past _MAX_DEPTH levels.
+    """A copy of parsed data with every text (keys too) redacted and capped at _LEAF characters;
+    ValueError past _MAX_DEPTH levels.
 
     Iterative: a deep answer cannot exhaust the stack here, and the depth cap keeps it from
     exhausting anyone's later (records, pandas, json.dumps).
     """
     def leaf(value: Any) -> Any:
-        return redact(value) if isinstance(value, str) else value
+        return _capped(redact(value), _LEAF) if isinstance(value, str) else value  # redacted, then cut
 
     root: list[Any] = [None]
     stack = [(root, 0, data, 1)]
@@ -326,7 +328,8 @@ def parse_response(status: int, body: bytes, fmt: str, *, attempt: int = 1, reda
 
     Server text is untrusted: every text in the answer (values, keys, the kept body, excerpts)
     goes through ``redact`` (the client passes its ``Credentials.redact``) before it is returned
-    or put in an error. JSON and XML give the same keys; XML's text values are converted later by
+    or put in an error, and is then capped (4,096 characters a value; an error's code and ids
+    256, message and recommend 2,048). JSON and XML give the same keys; XML's text values are converted later by
     the model. A number JSON cannot hold (NaN, Infinity, 1e400, more than 20 digits) stays text.
 
     Raises only ApiError or TransportError: an error ``Code`` (even with HTTP 200 or no
