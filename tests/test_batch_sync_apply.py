@@ -192,3 +192,13 @@ def test_a_re_plan_with_the_interrupted_runs_batch_id_and_journal_owns_what_it_d
     assert not journal.exists()
     assert vw.rollback_batch(tmp_path / "report.csv", client).ok
     assert table(world) == before
+
+
+def test_pacing_options_out_of_range_are_refused_before_anything_is_sent(world, client):
+    plan = vw.plan_sync(desired(world), client)
+    seen = len(world.requests)
+    with pytest.raises(vw.ValidationError) as refused:
+        vw.apply_sync(plan, client, concurrency=0)
+    assert refused.value.field == "concurrency" and len(world.requests) == seen
+    with pytest.raises(TypeError):
+        rollback_sync(vw.apply_sync(plan, client), client, speed=3)

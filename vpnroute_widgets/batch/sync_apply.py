@@ -34,7 +34,7 @@ import pandas as pd
 from ..errors import ApiError, ValidationError, describe_error
 from ..log.response_log import ResponseLog
 from ..model import RouteEntryRequest
-from .apply import BatchResult, default_rate
+from .apply import BatchResult, _check_pacing, default_rate
 from .journal import SUFFIX, UNANSWERED, Journal, JournalError, _as_record, journal_path, read_journal
 from .scheduler import Job, Progress, Scheduler
 from .sync_plan import WRITES, Step, SyncPlan
@@ -157,6 +157,8 @@ class _StepRun:
                  burst: float | None = None, concurrency: int = 16, cancel: threading.Event | None = None,
                  progress: Callable[[Progress], None] | None = None, log: ResponseLog | None = None,
                  max_failures: int = 8, busy_timeout: float = 600.0, journal: str | PathLike | None = None):
+        _check_pacing(rate=rate, burst=burst, concurrency=concurrency, max_failures=max_failures,
+                      busy_timeout=busy_timeout)  # the batch's limits, named in the error
         self.batch_id, self.operation = batch_id, operation
         self.client = client.clone(log=None, on_call=None, max_attempts=1, retry_configuring=False)
         self.endpoint = urlsplit(client.endpoint).netloc if getattr(client, "endpoint", None) else None
