@@ -317,21 +317,10 @@ def _records(report: Any) -> list[dict[str, Any]]:
 
 
 def is_sync_report(report: Any) -> bool:
-    """True when ``report`` (a result, log, DataFrame, report or journal path) holds sync steps."""
+    """True when ``report`` (a result, log, DataFrame, report or journal path, or a stream, which is read)
+    holds sync steps (records with an ``action``); False when it holds none or cannot be read."""
     if isinstance(report, BatchResult) and report.operation == "sync":
         return True
-    if isinstance(report, str | PathLike) and not os.fspath(report).endswith(SUFFIX):
-        beside = journal_path(report)
-        if not os.path.exists(report) and os.path.exists(beside):
-            report = beside
-        elif os.path.exists(report):
-            with open(report, encoding="utf-8-sig", errors="replace") as handle:
-                return "action" in handle.readline(65536).split(",")
-    if isinstance(report, str | PathLike) and os.fspath(report).endswith(SUFFIX):
-        return any(event == "start" and entry.get("operation") == JOURNAL_OPERATION
-                   for event, entry in read_journal(report))
-    if hasattr(report, "read"):
-        return False
     try:
         return any(record.get("action") for record in _records(report))
     except (OSError, ValueError, TypeError):

@@ -26,10 +26,12 @@ active route only after every step that removes or demotes the old active route
 (``after`` lists the steps a step needs). A destination never has two active routes at any point.
 Gateways are independent (their steps run in parallel lanes); within a gateway the order is kept.
 
-BGP-learned routes are never touched: a row that names one is ``none`` when it matches the
-gateway and ``blocked`` otherwise. Safety for ``prune``: a gateway with invalid or conflicting
-rows gets no deletes (a typo must not remove a route), and no gateway does when such a row names
-no readable gateway; a destination with such a row is blocked as a whole.
+Description is not compared (no API changes it, and the real service's listing does not return
+it); a create or a recreate uses the file's. BGP-learned routes are never touched: a row that
+names one is ``none`` when it matches the gateway and ``blocked`` otherwise. Safety for
+``prune``: a gateway with invalid or conflicting rows gets no deletes (a typo must not remove a
+route), and no gateway does when such a row names no readable gateway; a destination with such a
+row is blocked as a whole.
 """
 
 from __future__ import annotations
