@@ -311,7 +311,8 @@ def test_one_odd_answer_never_aborts_a_batch(hostile, tmp_path):
     assert [r["row"] for r in records] == list(range(2, len(bodies) + 2))  # one record per row, in order
     outcomes = [r["outcome"] for r in records]
     assert outcomes == ["ok"] * 4 + ["error"] * 4 + ["ok"], outcomes
-    assert all(r["create_time"] is None or r["weight"] == 100 for r in records[:4])
+    assert [r["create_time"] for r in records[:4]] == [None, 1563873294331, None, 1563873294331]  # kept as None
+    assert records[-1]["create_time"] == 1563873294331 and all(r["request_id"] == "R-ODD" for r in records[:4])
     assert result.to_dataframe().shape[0] == len(bodies) and result.to_csv()
 
 
