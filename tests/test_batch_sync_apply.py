@@ -202,3 +202,13 @@ def test_pacing_options_out_of_range_are_refused_before_anything_is_sent(world, 
     assert refused.value.field == "concurrency" and len(world.requests) == seen
     with pytest.raises(TypeError):
         rollback_sync(vw.apply_sync(plan, client), client, speed=3)
+
+
+def test_a_hand_edited_report_row_ends_as_an_error_and_the_rest_is_undone(world, client):
+    frame = vw.apply_sync(vw.plan_sync(desired(world), client, prune=True), client).to_dataframe()
+    broken = frame.index[(frame.action == "delete") & (frame.route_dest == NETS["extra"])][0]
+    frame.loc[broken, "route_dest"] = "10.0.4.0/33"
+    undo = rollback_sync(frame, client).to_dataframe()
+    bad = undo[undo.route_dest == "10.0.4.0/33"]
+    assert bad.outcome.tolist() == ["error"] and bad.error_code.tolist() == ["ValidationError"]
+    assert set(undo.drop(index=bad.index).outcome) == {"ok"}

@@ -84,13 +84,15 @@ class _SyncJournal(Journal):
 
 
 def _sender(step: Step, token: str) -> Callable[[Any], Any]:
-    """``send(client)`` for a step that writes."""
+    """``send(client)`` for a step that writes; its request is checked when sent, so a step read from a
+    hand-edited report ends as an error record instead of stopping the run."""
     r, g, d, h = step.region_id, step.vpn_gateway_id, step.route_dest, step.next_hop
     if step.action == "create":
-        req = RouteEntryRequest(region_id=r, vpn_gateway_id=g, route_dest=d, next_hop=h, weight=step.weight,
-                                publish_vpc=bool(step.publish_vpc), client_token=token,
-                                overlay_mode=step.overlay_mode, description=step.description)
-        return lambda c: c.create_vpn_route_entry(req)
+        fields: dict[str, Any] = {"region_id": r, "vpn_gateway_id": g, "route_dest": d, "next_hop": h,
+                                  "weight": step.weight, "publish_vpc": bool(step.publish_vpc),
+                                  "client_token": token, "overlay_mode": step.overlay_mode,
+                                  "description": step.description}
+        return lambda c: c.create_vpn_route_entry(RouteEntryRequest(**fields))
     if step.action == "delete":
         return lambda c: c.delete_vpn_route_entry(r, g, d, h, step.old_weight, overlay_mode=step.overlay_mode,
                                                   client_token=token)
@@ -375,7 +377,9 @@ def rollback_sync(report: Any, client: Any, **options: Any) -> BatchResult:
     done = [r for r in records if r.get("action") in WRITES and (r.get("outcome") == "ok"
                                                                  or r.get("state") == UNANSWERED)]
     done.sort(key=lambda r: (pd.Timestamp(r["timestamp"]), r.get("step") or 0), reverse=True)
-    steps, last, unanswered = [], {}, set()
+    steps: list[Step] = []
+    last: dict[tuple, tuple[int, ...]] = {}
+    unanswered: set[int] = set()
     for number, record in enumerate(done, start=1):
         dest = (record.get("vpn_gateway_id"), record.get("route_dest"))
         steps.append(_undo(record, number, tuple(last.get(dest, ()))))
