@@ -28,7 +28,7 @@ import base64
 import re
 from collections.abc import Callable
 
-__all__ = ["KEY_ID_MASK", "Redactor", "mask_key_id"]
+__all__ = ["KEY_ID_MASK", "Redact", "Redactor", "mask_key_id", "value_pattern"]
 
 KEY_ID_MASK = "****"
 SECRET_LABEL = "[redacted AccessKeySecret]"  # noqa: S105 - a label, not a password
