@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 
@@ -212,3 +213,25 @@ def test_a_hand_edited_report_row_ends_as_an_error_and_the_rest_is_undone(world,
     bad = undo[undo.route_dest == "10.0.4.0/33"]
     assert bad.outcome.tolist() == ["error"] and bad.error_code.tolist() == ["ValidationError"]
     assert set(undo.drop(index=bad.index).outcome) == {"ok"}
+
+
+def test_a_step_sent_but_unanswered_by_a_killed_run_is_owned_by_the_next_report(world, client, tmp_path):
+    """As if the run died between a call and its journal line: the re-plan finds the change made."""
+    before = table(world)
+    plan = vw.plan_sync(desired(world), client, prune=True)
+    journal = tmp_path / "report.csv.journal"
+    vw.apply_sync(plan, client, journal=journal)
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    lost = next(e["record"]["client_token"] for e in lines if e.get("event") == "done"
+                and e["record"].get("action") == "withdraw")
+    kept = [e for e in lines if e.get("event") != "end" and not (e.get("event") == "done"
+                                                                 and e["record"].get("client_token") == lost)]
+    journal.write_text("".join(json.dumps(e) + "\n" for e in kept))
+    again = vw.plan_sync(desired(world), client, prune=True, batch_id=plan.batch_id)
+    assert not again.changes()
+    result = vw.apply_sync(again, client, journal=journal)
+    frame = result.to_dataframe()
+    withdraw = frame[frame.client_token == lost]
+    assert withdraw.outcome.tolist() == ["ok"] and "answer was lost" in withdraw.state.iloc[0]
+    assert result.ok and len(frame[frame.action.isin(list(OPERATION_OF))]) == 8
+    assert rollback_sync(result, client).ok and table(world) == before

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pandas as pd
 import pytest
 
+import vpnroute_widgets as vw
 from vpnroute_widgets import cli
+from vpnroute_widgets.batch.journal import journal_path, read_journal
 
 SANDBOX_OPTIONS = {"seed": 7, "configuring_s": 0, "routes_per_gateway": 8}
 
@@ -118,3 +126,68 @@ def test_help_explains_desired_state_and_prune(capsys):
     with pytest.raises(SystemExit):
         cli.main(["export", "--help"])
     assert "RouteEntryType" in capsys.readouterr().out
+
+
+# --- a killed sync, run again ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def slow_server():
+    """A sandbox in its own process where every change takes a while (calls 100 ms, gateway busy 250 ms)."""
+    proc = subprocess.Popen([sys.executable, "-m", "vpnroute_widgets.sandbox", "--seed", "7", "--gateways", "2",
+                             "--routes-per-gateway", "8", "--configuring-ms", "250", "--latency-ms", "100",
+                             "--rate", "100"], stdout=subprocess.PIPE, text=True)
+    try:
+        yield json.loads(proc.stdout.readline())
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _poll(condition, what: str, deadline: float = 60.0):
+    """Wait until ``condition()`` is truthy (no fixed sleep: a generous deadline only against a hang)."""
+    end = time.monotonic() + deadline
+    while not (value := condition()):
+        assert time.monotonic() < end, f"timed out waiting for {what}"
+        time.sleep(0.02)
+    return value
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX signals")
+def test_sigkill_mid_sync_then_sync_again_then_rollback_leaves_the_gateways_as_they_were(slow_server, tmp_path):
+    info = slow_server
+    env = {**os.environ, "ALIBABA_CLOUD_ACCESS_KEY_ID": info["access_key_id"],
+           "ALIBABA_CLOUD_ACCESS_KEY_SECRET": info["access_key_secret"]}
+    client = vw.VpcClient(vw.Credentials(info["access_key_id"], info["access_key_secret"]), endpoint=info["endpoint"])
+    gateways = [g["vpn_gateway_id"] for g in info["gateways"]]
+    before = vw.export_routes(client, info["region_id"], gateways)
+    desired = before.copy()
+    custom = desired.RouteEntryType == "custom"
+    desired.loc[custom, "PublishVpc"] = ~desired.loc[custom, "PublishVpc"].astype(bool)  # 16 changes
+    path, report = str(tmp_path / "desired.csv"), str(tmp_path / "report.csv")
+    desired.to_csv(path, index=False)
+    command = [sys.executable, "-m", "vpnroute_widgets", "sync", path, "--report", report, "--endpoint",
+               info["endpoint"], "--quiet"]
+
+    def done_changes():
+        return sum(1 for event, entry in read_journal(journal_path(report)) if event == "done"
+                   and entry["record"].get("operation") and entry["record"].get("outcome") == "ok") >= 3
+
+    first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _poll(done_changes, "three changes in the journal")
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait(10)
+    assert not os.path.exists(report) and os.path.exists(journal_path(report))
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert "interrupted sync" in again.stdout
+    frame = pd.read_csv(report)
+    changed = frame[frame.action.isin(["publish", "withdraw"])]
+    assert len(changed) == 16 and set(changed.outcome) == {"ok"}  # the killed run's changes are owned too
+    assert vw.plan_sync(desired, client).counts() == {"none": len(desired)}
+    undo = subprocess.run([sys.executable, "-m", "vpnroute_widgets", "rollback", report, "--endpoint",
+                           info["endpoint"], "--quiet"], env=env, capture_output=True, text=True, timeout=120)
+    assert undo.returncode == 0, undo.stderr
+    after = vw.export_routes(client, info["region_id"], gateways)
+    columns = ["VpnGatewayId", "RouteDest", "NextHop", "Weight", "PublishVpc", "RouteEntryType"]
+    pd.testing.assert_frame_equal(after[columns], before[columns])

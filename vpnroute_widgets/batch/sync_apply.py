@@ -220,8 +220,7 @@ class _StepRun:
             job = Job(step.number, step.lane, self._guarded(step, base, _sender(step, token)))
             job.unknown = event == "sent" or earlier.get("state") == UNANSWERED
             jobs.append(job)
-        self.history = [r for token, (event, r) in prior.items() if token not in mine and event == "done"
-                        and r.get("outcome") == "ok" and r.get("action") in WRITES]
+        self.history = _history(prior, mine, steps)
         self._steps = {s.number: s for s in steps}
         self._journal_sent: set[int] = set()
         return jobs, bases
@@ -257,6 +256,31 @@ class _StepRun:
             return record["outcome"]
 
         return finish
+
+
+_LOST = "done by the interrupted run (its answer was lost; the gateway now shows the change)"
+
+
+def _history(prior: Mapping[Any, tuple[str, dict[str, Any]]], mine: set[str], steps: list[Step]) -> list[dict]:
+    """An earlier run's steps this plan no longer has, for the report to own (and a rollback to undo).
+
+    Steps it finished ok are kept as they are. A step it sent without recording the answer is kept as
+    unanswered (a rollback undoes it, tolerating "not found"), or as ok when this plan's ``none`` step
+    shows the route as that step left it.
+    """
+    settled = {(s.vpn_gateway_id, s.route_dest, s.next_hop, s.weight, s.publish_vpc) for s in steps
+               if s.action == "none"}
+    kept = []
+    for token, (event, record) in prior.items():
+        if token in mine or record.get("action") not in WRITES:
+            continue
+        if event == "done" and record.get("outcome") == "ok":
+            kept.append(record)
+        elif event == "sent":
+            key = tuple(record.get(c) for c in ("vpn_gateway_id", "route_dest", "next_hop", "weight", "publish_vpc"))
+            verified = record["action"] != "delete" and key in settled
+            kept.append({**record, "outcome": "ok", "state": _LOST} if verified else _as_record("sent", record))
+    return kept
 
 
 def _count(records: Mapping[int, Mapping[str, Any]]) -> dict[str, int]:
