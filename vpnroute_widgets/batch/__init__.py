@@ -10,7 +10,8 @@ Modules, in the order data flows through them (each imports only those before it
 compare with the gateways), ``scheduler`` (per-gateway lanes under one token bucket) and ``apply``
 (apply, resume, rollback; one record per row). A file as the whole route table of its gateways:
 ``export`` (the gateways' routes as a DataFrame), ``sync_plan`` (the steps that make the gateways
-match the file) and ``sync_apply`` (run them, undo them; one record per step).
+match the file), ``sync_report`` (a sync's step records from any report) and ``sync_apply`` (run the
+steps, undo them; one record per step).
 """
 
 from __future__ import annotations
