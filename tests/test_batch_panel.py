@@ -227,3 +227,12 @@ def test_rate_explains_its_default_and_refuses_nonsense(panel, sandbox):
     panel.apply_button.click()
     panel.wait()
     assert "above 0" in panel.status.value and sandbox.requests.count("CreateVpnRouteEntry") == 0
+
+
+def test_counts_follow_the_table_from_plan_to_outcomes(panel, sandbox):
+    panel.set_source(csv_for(sandbox, 3))
+    panel.wait()
+    assert "ready 3" in panel.counts.value
+    panel.apply_button.click()
+    panel.wait()
+    assert "ok 3" in panel.counts.value and "ready" not in panel.counts.value

@@ -141,3 +141,14 @@ def test_every_part_syncs_a_state_change(tmp_path):
             assert "user-css" in part._dom_classes
     finally:
         app.close()
+
+
+def test_no_box_carries_a_tooltip():
+    """ipywidgets' Box view reads description.length when a tooltip is set; a Box has none, so it fails to render."""
+    app = vw.app()
+    try:
+        for widget in iter_widgets(app):
+            if isinstance(widget, ipywidgets.Box):
+                assert not widget.tooltip, f"{type(widget).__name__} has a tooltip: its view would not render"
+    finally:
+        app.close()

@@ -69,7 +69,7 @@ def test_quickstart_create_route_by_typing(lab):
     assert NEW_ROUTE in card.inner_text()
 
     app.get_by_role("tab", name="Log").click()
-    row = app.locator(".vw-logtable tbody tr", has_text=NEW_ROUTE).first
+    row = app.locator(".vw-log-view .vw-table tbody tr", has_text=NEW_ROUTE).first
     row.wait_for()
     assert "CreateVpnRouteEntry" in row.inner_text() and "ok" in row.inner_text()
 

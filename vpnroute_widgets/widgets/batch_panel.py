@@ -7,8 +7,8 @@ out:``. Cancel sets a threading.Event that the scheduler looks at every 50 ms.
 
 Destructive steps are guarded: a new or failed upload disarms the plan (Apply stays disabled
 until a plan has ready rows again), an apply spends its plan, and Roll back first shows a
-"Confirm: delete N routes on <gateways>" button next to it, with a Cancel. No business logic
-lives here: :mod:`vpnroute_widgets.batch` plans, applies and rolls back.
+"Confirm: delete N routes on <gateways>" button next to it, with "Keep the routes" to cancel.
+No business logic lives here: :mod:`vpnroute_widgets.batch` plans, applies and rolls back.
 """
 
 from __future__ import annotations
@@ -90,7 +90,8 @@ class BatchPanel(widgets.VBox):
         self.confirm_button = widgets.Button(description="Confirm", icon="trash", button_style="danger",
                                              tooltip="Send the deletes named on this button",
                                              layout=widgets.Layout(width="auto"))
-        self.keep_button = widgets.Button(description="Cancel", icon="times", tooltip="Do not roll back")
+        self.keep_button = widgets.Button(description="Keep the routes", icon="times",
+                                          tooltip="Cancel the roll back: nothing is deleted")
         self.confirm_box = widgets.HBox([self.confirm_button, self.keep_button],
                                         layout=widgets.Layout(display="none"))
         self.export_button = widgets.Button(description="Export report", icon="download",
@@ -329,7 +330,10 @@ class BatchPanel(widgets.VBox):
         frame, columns, status_column = self._frame()
         if self.result is not None:
             self.status_filter.options = ["all", *sorted(set(frame["outcome"].dropna()))]
-        if self.batch is None and self.result is None:
+        if self.result is not None:  # the counts follow what the table shows: the outcomes now
+            self.counts.value = " · ".join(f'<span style="color:{COLOURS[_ROLE.get(o, "text")]}">{esc(o)} {n}</span>'
+                                           for o, n in self.result.counts().items())
+        elif self.batch is None:
             self.counts.value = ""
         chosen = self.status_filter.value
         if chosen not in (None, "all") and status_column in frame:

@@ -128,11 +128,12 @@ class TableView(widgets.Box):
         self.itable = ITable(None, **self._options([], None))
         self.itable.layout = widgets.Layout(width="max-content", min_width="100%")
         self.empty = widgets.HTML()
-        super().__init__(children=[self.empty], layout=widgets.Layout(width="100%", max_width="100%",
+        # min_width 0: a flex item otherwise grows to its content, and the page, not the box, would scroll
+        super().__init__(children=[self.empty], layout=widgets.Layout(width="100%", max_width="100%", min_width="0",
                                                                       overflow="auto hidden"),
                          **kwargs)
         self.add_class("vw-table-view")
-        self.tooltip = description
+        # no tooltip: a Box model has no description, and ipywidgets' Box view then fails to render
 
     def _options(self, columns: Sequence[str], status_column: str | None) -> dict[str, Any]:
         from itables.javascript import JavascriptFunction
