@@ -8,6 +8,7 @@ import re
 import socket
 import time
 import uuid
+import xml.etree.ElementTree as ET  # noqa: S405 - parses the sandbox's own answers
 
 import pytest
 import requests
@@ -236,6 +237,39 @@ def test_request_log_has_actions_and_no_secrets(sb, http):
     assert sb.credentials.access_key_id not in text  # masked
     sb.reset()
     assert sb.requests == [] and len(sb.requests) == 0
+
+
+@pytest.mark.parametrize("action, extra, item", [
+    ("DescribeVpnGateway", {}, None),
+    ("DescribeVpnGateways", {}, "VpnGateway"),
+    ("DescribeVpnConnections", {}, "VpnConnection"),
+    ("DescribeVpnRouteEntries", {"RouteEntryType": "bgp"}, "VpnRouteEntry"),
+])
+def test_lifecycle_reads_in_xml(sb, http, action, extra, item):
+    params = {**describe_params(sb), **extra}  # the listings take VpnGatewayId as a filter
+    response = send(http, signed(sb, action, params, version="v1", fmt="XML"))
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/xml")
+    root = ET.fromstring(response.content)
+    assert root.tag == f"{action}Response" and root.findtext("RequestId")
+    if item is None:
+        assert root.findtext("VpnGatewayId") == sb.vpn_gateway_id and root.findtext("Status") == "active"
+        assert root.findtext("EnableBgp") == "true"  # booleans as the service writes them
+        return
+    assert len(list(root.iter(item))) == int(root.findtext("TotalCount")) > 0
+
+
+def test_modify_and_publish_over_http(sb, http):
+    assert send(http, signed(sb, "CreateVpnRouteEntry", create_params(sb))).status_code == 200
+    key = {k: v for k, v in create_params(sb).items() if k in ("RegionId", "VpnGatewayId", "RouteDest", "NextHop")}
+    answer = send(http, signed(sb, "ModifyVpnRouteEntryWeight", {**key, "Weight": "100", "NewWeight": "0"}))
+    assert answer.status_code == 200 and set(answer.json()) == {"RequestId"}
+    answer = send(http, signed(sb, "PublishVpnRouteEntry", {**key, "PublishVpc": "false", "RouteType": "dbr"},
+                               version="v1", fmt="XML"))
+    assert answer.status_code == 200 and "<PublishVpnRouteEntryResponse>" in answer.text
+    (route,) = sb.state()["gateways"][0]["Routes"]
+    assert (route["Weight"], route["State"]) == (0, "normal")
+    assert [r["action"] for r in sb.requests] == ["CreateVpnRouteEntry", "ModifyVpnRouteEntryWeight",
+                                                 "PublishVpnRouteEntry"]
 
 
 # --- control endpoints ---------------------------------------------------------------------------

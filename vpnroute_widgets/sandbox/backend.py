@@ -21,7 +21,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import ValidationError
-from ..model import DeleteRouteEntryRequest, ModifyRouteWeightRequest, PublishRouteRequest, RouteEntryRequest
+from ..model import (
+    ApiRequest,
+    DeleteRouteEntryRequest,
+    ModifyRouteWeightRequest,
+    PublishRouteRequest,
+    RouteEntryRequest,
+)
 from ..model.checks import CHECKERS
 from ..reference import OPERATIONS
 from ..retry import TokenBucket
@@ -118,7 +124,7 @@ class Backend:
             self._tokens[token] = (identity, dict(result))
         return result
 
-    def _request(self, action: str, params: Mapping[str, str]):
+    def _request(self, action: str, params: Mapping[str, str]) -> ApiRequest:
         """The operation's validated request; every required parameter must be present and non-empty."""
         for name in OPERATIONS[action].required:
             if params.get(name) in (None, ""):
@@ -128,7 +134,8 @@ class Backend:
         except ValidationError as err:
             raise from_validation(err) from None
 
-    def _apply(self, action: str, gateway: Gateway, req) -> dict[str, Any]:
+    def _apply(self, action: str, gateway: Gateway, req: Any) -> dict[str, Any]:
+        """Run the route rule of ``action``; the answer's fields (a create's route, nothing for the others)."""
         table = gateway.table
         if action == "CreateVpnRouteEntry":
             return table.create(req, int(self.clock() * 1000)).as_created()
