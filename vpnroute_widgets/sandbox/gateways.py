@@ -60,6 +60,11 @@ GATEWAY_FILTERS: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "VpcId": ("VpcId", None), "VpnGatewayId": ("VpnGatewayId", None),
     "Status": ("Status", STATUSES), "BusinessStatus": ("BusinessStatus", BUSINESS_STATUSES),
 }
+#: DescribeVpnConnections' optional filters, in the same shape.
+CONNECTION_FILTERS: dict[str, tuple[str, tuple[str, ...] | None]] = {
+    "VpnGatewayId": ("VpnGatewayId", None), "VpnConnectionId": ("VpnConnectionId", None),
+    "CustomerGatewayId": ("CustomerGatewayId", None),
+}
 
 
 def filtered(items: Iterable[dict[str, Any]], params: Mapping[str, str],
@@ -94,12 +99,6 @@ def connection_as_api(c: ConnectionSpec) -> dict[str, Any]:
             "IpsecConfig": {"IpsecEncAlg": "aes", "IpsecAuthAlg": "sha1", "IpsecPfs": "group2",
                             "IpsecLifetime": 86400},
             "VpnBgpConfig": {"EnableBgp": "true", "Status": "success"}}
-
-
-CONNECTION_FILTERS: dict[str, tuple[str, tuple[str, ...] | None]] = {
-    "VpnGatewayId": ("VpnGatewayId", None), "VpnConnectionId": ("VpnConnectionId", None),
-    "CustomerGatewayId": ("CustomerGatewayId", None),
-}
 
 
 def new_gateway(spec: GatewaySpec) -> Gateway:
