@@ -435,3 +435,17 @@ def test_seeding_is_bounded_by_the_route_quota():
     with pytest.raises(ValueError):
         build_world(0, routes_per_gateway=-1)
     assert len(build_world(0, route_quota=1000, routes_per_gateway=1000).routes) > 3 * 1000
+
+
+def test_rates_per_action_from_a_mapping(world, owner, g, clock):
+    backend = Backend(world, clock=clock, configuring_s=0, rate={"DescribeVpnGateway": 3, "*": 1})
+    calls = Calls(backend, owner, g, clock)
+    assert [calls.status() for _ in range(3)] == ["active"] * 3
+    assert error_of(calls.status).code == "Throttling.User"
+    calls.run("DescribeVpnConnections", False)
+    assert error_of(calls.run, "DescribeVpnConnections", False).code == "Throttling.User"
+    clock.advance(1.0)
+    calls.run("DescribeVpnConnections", False)
+    unlimited = Backend(world, clock=clock, configuring_s=0, rate={"CreateVpnRouteEntry": 1})
+    for _ in range(20):
+        Calls(unlimited, owner, g, clock).status()  # actions without an entry and no "*": unlimited

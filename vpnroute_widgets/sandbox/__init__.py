@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..credentials import Credentials
@@ -50,7 +50,8 @@ class Sandbox:
     faults), ``port`` (0: ephemeral), ``gateways`` (healthy demo gateways in the home
     region), ``route_quota`` (of those), ``small_route_quota`` (of the quota gateway),
     ``configuring_s`` (how long a gateway stays ``updating`` after a change),
-    ``rate`` (calls per second per account, region and action; None: unlimited),
+    ``rate`` (calls per second per account, region and action; None: unlimited; a mapping
+    ``{action: rate, "*": rate}`` gives actions their own rates, e.g. writes 1/s and reads 10/s),
     ``latency_ms`` and ``latency_jitter_ms`` (added to every API call), ``host``,
     ``clock`` (epoch seconds; drives timestamps, ``updating`` and rate limits), and
     ``routes_per_gateway`` (destination routes every healthy gateway starts with, deterministic
@@ -59,8 +60,9 @@ class Sandbox:
     """
 
     def __init__(self, seed: int = 0, *, port: int = 0, gateways: int = 2, route_quota: int = 100,
-                 small_route_quota: int = 3, configuring_s: float = 0.2, rate: float | None = None,
-                 latency_ms: float = 0.0, latency_jitter_ms: float = 0.0, host: str = "127.0.0.1",
+                 small_route_quota: int = 3, configuring_s: float = 0.2,
+                 rate: float | Mapping[str, float] | None = None, latency_ms: float = 0.0,
+                 latency_jitter_ms: float = 0.0, host: str = "127.0.0.1",
                  clock: Callable[[], float] = time.time, routes_per_gateway: int = 0):
         if host not in _LOCAL_HOSTS:
             _LOG.warning("Sandbox bound to %s, not 127.0.0.1: other machines may reach it. "

@@ -55,7 +55,7 @@ class Backend:
     WRITES = tuple(_WRITES)
 
     def __init__(self, world: World, *, clock: Callable[[], float] = time.time, configuring_s: float = 0.2,
-                 rate: float | None = None):
+                 rate: float | Mapping[str, float] | None = None):
         self.world = world
         self.clock = clock
         self.configuring_s = configuring_s
@@ -92,14 +92,22 @@ class Backend:
 
     def _throttle(self, key: AccessKey, region_id: str, action: str) -> None:
         """One token bucket per account, region and action: a read never spends a write's quota."""
-        if self.rate is None:
+        rate = self._rate_of(action)
+        if rate is None:
             return
         bucket = self._buckets.get((key.account_id, region_id, action))
         if bucket is None:
-            bucket = TokenBucket(self.rate, max(1.0, self.rate), clock=self.clock, full=True)
+            bucket = TokenBucket(rate, max(1.0, rate), clock=self.clock, full=True)
             self._buckets[key.account_id, region_id, action] = bucket
         if bucket.take(self.clock()) > 0:
             raise SandboxError("Throttling.User")
+
+    def _rate_of(self, action: str) -> float | None:
+        """Calls per second allowed for ``action``: ``rate`` itself, or its entry for the action (``"*"``: the
+        others) when it is a mapping, as the real quotas differ (writes about 1/s, reads more); None: unlimited."""
+        if isinstance(self.rate, Mapping):
+            return self.rate.get(action, self.rate.get("*"))
+        return self.rate
 
     # --- writes ---------------------------------------------------------------------------
 
