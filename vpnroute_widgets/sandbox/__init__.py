@@ -66,7 +66,8 @@ class Sandbox:
                  clock: Callable[[], float] = time.time, routes_per_gateway: int = 0):
         if host not in _LOCAL_HOSTS:
             _LOG.warning("Sandbox bound to %s, not 127.0.0.1: other machines may reach it. "
-                         "Its keys are fake, but its state is open to anyone who can connect.", host)
+                         "Its keys are fake, but its routes are open to anyone who can connect "
+                         "(the /_sandbox/ control endpoints still answer this machine only).", host)
         self.seed = seed
         self.port = port
         self.host = host
