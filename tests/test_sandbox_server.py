@@ -340,6 +340,12 @@ def test_vpc_sandbox_fixture_is_a_started_sandbox(vpc_sandbox, http):
     assert send(http, signed(vpc_sandbox, "DescribeVpnRouteEntries", describe_params(vpc_sandbox))).ok
 
 
+@pytest.mark.vpc_sandbox(routes_per_gateway=3, seed=2)
+def test_vpc_sandbox_fixture_takes_options_from_its_mark(vpc_sandbox):
+    assert vpc_sandbox.seed == 2 and vpc_sandbox.world.routes_per_gateway == 3
+    assert len(vpc_sandbox.state()["gateways"][0]["Routes"]) == 3
+
+
 def test_the_sandbox_imports_neither_the_client_nor_pandas_nor_ipywidgets():
     import subprocess
     import sys
