@@ -24,7 +24,7 @@ def create_route_in(page) -> None:
     card.wait_for()
     assert NEW_ROUTE in card.inner_text()
     body.get_by_role("tab", name="Log").click()
-    body.locator(".vw-logtable tbody tr", has_text=NEW_ROUTE).first.wait_for()
+    body.locator(".vw-log-view .vw-table tbody tr", has_text=NEW_ROUTE).first.wait_for()
 
 
 def test_create_route_in_standalone_voila(voila_server, page):
