@@ -243,8 +243,9 @@ def credentials_card(err: BaseException) -> str:
     """What to do when no credentials were found: the app's way out, then each place searched on its own line."""
     text = str(err)
     places = [line.strip()[2:] for line in text.splitlines() if line.strip().startswith("- ")]
-    summary = text.splitlines()[0] if text else "No Alibaba Cloud credentials found."
-    searched = "".join(f'<li style="white-space:nowrap">{esc(place)}</li>' for place in places)
+    summary = (text.splitlines()[0] if text else "").removesuffix("Looked in:").strip() or \
+        "No Alibaba Cloud credentials found."
+    searched = "".join(f'<li style="overflow-wrap:anywhere">{esc(place)}</li>' for place in places)
     listing = (f'<div style="color:{COLOURS["muted"]};margin-top:4px">Places searched:</div>'
                f'<ul class="vw-places" style="margin:2px 0 0 0;padding-left:20px;color:{COLOURS["text"]};'
                f'font-family:var(--jp-code-font-family);font-size:var(--jp-code-font-size)">{searched}</ul>'

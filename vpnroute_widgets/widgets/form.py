@@ -221,7 +221,8 @@ class RouteEntryForm(widgets.VBox):
         try:
             text, role = describe(), "muted" if self._sandbox_mode() else "warn"
         except Exception as err:  # noqa: BLE001 - no credentials yet: say so, Submit shows the details
-            text, role = f"Requests cannot be sent yet: {str(err).splitlines()[0]}", "error"
+            first = str(err).splitlines()[0].removesuffix("Looked in:").strip() if str(err) else type(err).__name__
+            text, role = f"Requests cannot be sent yet: {first} Submit shows what to do.", "error"
         self.target.value = message(text, role)
 
     def export_code(self, kind: str | None = None) -> str:
