@@ -128,8 +128,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _limits(option: str) -> tuple[float, float]:
-    """The range the batch accepts for a pacing option (one definition: batch.apply.PACING_LIMITS)."""
-    from .batch.apply import PACING_LIMITS
+    """The range the batch accepts for a pacing option (one definition: batch.pacing.PACING_LIMITS)."""
+    from .batch.pacing import PACING_LIMITS
 
     low, high, _whole = PACING_LIMITS[option]
     return low, high

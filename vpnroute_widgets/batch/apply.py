@@ -15,7 +15,6 @@ path also read the journal beside it, so a killed run's routes are never left wi
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 import time
@@ -32,10 +31,10 @@ import pandas as pd
 from ..errors import ApiError, ValidationError, describe_error
 from ..log.response_log import ResponseLog
 from ..model import RouteEntryRequest
-from ..wire import is_loopback
 from .journal import UNANSWERED, Journal, NoJournal, report_log
+from .pacing import DEFAULT_RATE, PACING_LIMITS, SANDBOX_RATE, batch_scheduler, default_rate
 from .plan import plan_batch
-from .scheduler import Job, Progress, Scheduler
+from .scheduler import Job, Progress
 from .tokens import derive_client_token
 
 __all__ = ["DEFAULT_RATE", "PACING_LIMITS", "SANDBOX_RATE", "BatchResult", "apply_batch", "default_rate",
@@ -43,10 +42,6 @@ __all__ = ["DEFAULT_RATE", "PACING_LIMITS", "SANDBOX_RATE", "BatchResult", "appl
 
 CREATE = "CreateVpnRouteEntry"
 DELETE = "DeleteVpnRouteEntry"
-#: CreateVpnRouteEntry's quota is not published; the sibling operations allow 60 calls per 60 s.
-DEFAULT_RATE = 1.0
-#: A local endpoint (the sandbox) has no cloud quota; this pace still shows the scheduler at work.
-SANDBOX_RATE = 100.0
 _REQUEST_COLUMNS = ("region_id", "vpn_gateway_id", "route_dest", "next_hop", "weight", "publish_vpc",
                     "overlay_mode", "description", "client_token")
 _PLAN_SKIPS = {
@@ -55,12 +50,6 @@ _PLAN_SKIPS = {
     "conflict": ("Batch.Conflict", "Decide which route is meant (this row, the other row or the gateway's "
                                    "route), correct the CSV, then apply again."),
 }
-
-
-def default_rate(client: Any) -> float:
-    """DEFAULT_RATE for the cloud; SANDBOX_RATE when the client talks to 127.0.0.1/localhost."""
-    host = urlsplit(getattr(client, "endpoint", None) or "").hostname or ""
-    return SANDBOX_RATE if host and is_loopback(host) else DEFAULT_RATE
 
 
 @dataclass
@@ -162,23 +151,6 @@ def _finish_delete(job: Job, value: Any, error: BaseException | None) -> dict[st
 # --- running -----------------------------------------------------------------------------------
 
 
-#: The accepted range of each pacing option: (lowest, highest, whole numbers only). The CLI checks the same.
-PACING_LIMITS = {"rate": (0.001, 10_000, False), "burst": (1, 10_000, False), "concurrency": (1, 256, True),
-                 "max_failures": (1, 100, True), "busy_timeout": (0, 86_400, False)}
-
-
-def _check_pacing(**options: Any) -> None:
-    """Refuse pacing options the scheduler cannot honour, naming the option and its range."""
-    for name, value in options.items():
-        low, high, whole = PACING_LIMITS[name]
-        if value is None and name in ("rate", "burst"):
-            continue  # the defaults
-        fits = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-        if not (fits and low <= value <= high and (not whole or float(value).is_integer())):
-            kind = "an integer" if whole else "a number"
-            raise ValidationError(name, f"must be {kind} from {low:g} to {high:g}; got {value!r}.", value=value)
-
-
 class _Run:
     """One scheduler run over some rows (others keep their record); ``with`` opens and closes its journal."""
 
@@ -186,17 +158,15 @@ class _Run:
                  concurrency: int, cancel: threading.Event | None, progress: Callable[[Progress], None] | None,
                  log: ResponseLog | None, max_failures: int, busy_timeout: float,
                  journal: str | PathLike | None = None):
-        _check_pacing(rate=rate, burst=burst, concurrency=concurrency, max_failures=max_failures,
-                      busy_timeout=busy_timeout)
         self.batch_id = batch_id
         self.operation = operation
-        self.client = client.clone(log=None, on_call=None, max_attempts=1, retry_configuring=False)
         self.endpoint = urlsplit(client.endpoint).netloc if getattr(client, "endpoint", None) else None
         self.cancel = cancel or threading.Event()
         self.shared_log = log if log is not None else getattr(client, "log", None)
-        self.scheduler = Scheduler(self.client, rate=rate or default_rate(client), burst=burst,
-                                   concurrency=concurrency, max_failures=max_failures, busy_timeout=busy_timeout,
-                                   cancel=self.cancel, progress=progress)
+        self.scheduler = batch_scheduler(client, rate=rate, burst=burst, concurrency=concurrency,
+                                         max_failures=max_failures, busy_timeout=busy_timeout, cancel=self.cancel,
+                                         progress=progress)
+        self.client = self.scheduler.client
         self.records: dict[int, dict[str, Any]] = {}
         self.journal_file = os.fspath(journal) if journal is not None else None
         self.journal: Journal | NoJournal = NoJournal()

@@ -69,6 +69,7 @@ class Progress:
 @dataclass
 class _Lane:
     jobs: collections.deque
+    key: Hashable = None  # the caller's lane id (for a gateway: (region, gateway id))
     not_before: float = 0.0
     busy: bool = False
     wait: float = 0.0  # learned: seconds after a change's answer until the gateway takes the next one
@@ -76,6 +77,8 @@ class _Lane:
     ref: float | None = None  # when the last change on this gateway was answered
     clean: bool = True  # the current item saw only "busy" answers (usable for learning)
     cycle: float = 0.0  # smoothed seconds per completed change (for the estimate of time left)
+    probing: bool = False  # the gateway said busy: ask its status (a read) before the next write
+    probe_polls: int = 0
 
 
 class Scheduler:
@@ -85,12 +88,19 @@ class Scheduler:
     either the value of ``send`` or the final error; ``job.cancelled`` is true when cancel ended it
     (before it was sent, or before a retry). ``max_failures`` bounds retries of 5xx, throttling and transport errors;
     ``busy_timeout`` bounds the wait for one busy gateway.
+
+    Pacing by status: with ``probe(lane) -> bool`` (True when the gateway takes changes again; for
+    routes, a DescribeVpnGateway read), a lane whose write was refused as busy asks the gateway's
+    status instead of sending the write again, so writes, whose quota is small, are spent only when
+    they can succeed. Probes have their own token bucket (``probe_rate``, default ``rate``): reads
+    have their own quota. ``calls`` counts writes, ``probes`` reads.
     """
 
     def __init__(self, client: Any, *, rate: float, burst: float | None = None, concurrency: int = 16,
                  max_failures: int = 8, busy_timeout: float = 600.0, cancel: threading.Event | None = None,
                  progress: Callable[[Progress], None] | None = None, progress_interval: float = 0.1,
-                 clock: Callable[[], float] = time.monotonic, rng: random.Random | None = None):
+                 clock: Callable[[], float] = time.monotonic, rng: random.Random | None = None,
+                 probe: Callable[[Hashable], bool] | None = None, probe_rate: float | None = None):
         if int(concurrency) < 1:
             raise ValueError("concurrency must be at least 1.")
         self.client = client
@@ -105,6 +115,9 @@ class Scheduler:
         self._rng = rng or random.Random()  # noqa: S311 - jitter
         self._done: queue.Queue = queue.Queue()
         self.calls = 0
+        self.probe = probe
+        self.probe_bucket = TokenBucket(probe_rate or rate, burst, clock=clock)
+        self.probes = 0
 
     # --- the dispatcher ---
 
@@ -116,7 +129,7 @@ class Scheduler:
         """
         lanes: dict[Hashable, _Lane] = {}
         for job in jobs:
-            lanes.setdefault(job.lane, _Lane(collections.deque())).jobs.append(job)
+            lanes.setdefault(job.lane, _Lane(collections.deque(), key=job.lane)).jobs.append(job)
         self._counts: collections.Counter = collections.Counter(preset or {})
         self._preset = sum(self._counts.values())
         self._total = self._preset + sum(len(lane.jobs) for lane in lanes.values())
@@ -183,6 +196,16 @@ class Scheduler:
             if lane.not_before > now:
                 wake = min(wake, lane.not_before - now)
                 continue
+            if lane.probing and self.probe is not None:
+                delay = self.probe_bucket.take(now)
+                if delay > 0:
+                    wake = min(wake, delay)
+                    continue
+                lane.busy = True
+                self.probes += 1
+                pool.submit(self._probe_call, lane, now)
+                started += 1
+                continue
             delay = self.bucket.take(now)
             if delay > 0:
                 return started, min(wake, delay)
@@ -204,6 +227,13 @@ class Scheduler:
             value, error = None, exc
         self._done.put((lane, job, value, error, self._clock()))
 
+    def _probe_call(self, lane: _Lane, sent_at: float) -> None:
+        try:
+            free, error = bool(self.probe(lane.key)), None  # type: ignore[misc]
+        except Exception as exc:  # noqa: BLE001 - a failed probe means "don't know": write and see
+            free, error = True, exc
+        self._done.put((lane, None, (free, sent_at), error, self._clock()))
+
     def _collect(self, timeout: float) -> int:
         """Handle answers; waits up to ``timeout`` for the first. Returns how many came in."""
         got = 0
@@ -221,7 +251,9 @@ class Scheduler:
 
     # --- judging one answer ---
 
-    def _judge(self, lane: _Lane, job: Job, value: Any, error: BaseException | None, now: float) -> None:
+    def _judge(self, lane: _Lane, job: Job | None, value: Any, error: BaseException | None, now: float) -> None:
+        if job is None:
+            return self._judge_probe(lane, *value, now)
         self._unjudged.discard(id(job))
         lane.busy = False
         job.last_done = now
@@ -247,6 +279,25 @@ class Scheduler:
             self._learn(lane, job, now)
         return self._end(lane, job, value, error, now)
 
+    def _judge_probe(self, lane: _Lane, free: bool, sent_at: float, now: float) -> None:
+        """A status answer: write now if the gateway is free, else ask again a little later."""
+        lane.busy = False
+        if free or not lane.jobs:
+            lane.probing, lane.probe_polls, lane.not_before = False, 0, now
+            return None
+        job = lane.jobs[0]
+        if lane.ref is not None and lane.clean:
+            lane.lows.append(sent_at - lane.ref)
+            lane.wait = max(lane.wait, max(lane.lows) + 0.001)
+        if now - (job.first_sent or now) > self.busy_timeout:
+            err = ApiError("VpnGateway.Configuring", f"the gateway stayed busy for over {self.busy_timeout:.0f} s.")
+            lane.probing = False
+            return self._end(lane, job, None, err, now)
+        lane.probe_polls += 1
+        step = min(0.5, max(0.002, lane.wait / 8) * 2 ** min(lane.probe_polls - 1, 8))
+        lane.not_before = now + step
+        return None
+
     def _busy(self, lane: _Lane, job: Job, now: float) -> None:
         """The gateway is still applying the previous change: try again as soon as it is likely free."""
         if self.cancel.is_set():
@@ -256,6 +307,8 @@ class Scheduler:
             lane.lows.append(job.sent_at - lane.ref)
             lane.wait = max(lane.wait, max(lane.lows) + 0.001)
         job.busy_polls += 1
+        lane.probing = self.probe is not None
+        lane.probe_polls = 0
         if now - (job.first_sent or now) > self.busy_timeout:
             err = ApiError("VpnGateway.Configuring", f"the gateway stayed busy for over {self.busy_timeout:.0f} s.")
             return self._end(lane, job, None, err, now)

@@ -34,9 +34,10 @@ import pandas as pd
 from ..errors import ApiError, describe_error
 from ..log.response_log import ResponseLog
 from ..model import RouteEntryRequest
-from .apply import BatchResult, _check_pacing, default_rate
+from .apply import BatchResult
 from .journal import UNANSWERED, Journal, JournalError, _as_record, read_journal
-from .scheduler import Job, Progress, Scheduler
+from .pacing import batch_scheduler
+from .scheduler import Job, Progress
 from .sync_plan import WRITES, Step, SyncPlan
 from .sync_report import is_sync_report, sync_records
 from .tokens import derive_client_token
@@ -160,16 +161,14 @@ class _StepRun:
                  burst: float | None = None, concurrency: int = 16, cancel: threading.Event | None = None,
                  progress: Callable[[Progress], None] | None = None, log: ResponseLog | None = None,
                  max_failures: int = 8, busy_timeout: float = 600.0, journal: str | PathLike | None = None):
-        _check_pacing(rate=rate, burst=burst, concurrency=concurrency, max_failures=max_failures,
-                      busy_timeout=busy_timeout)  # the batch's limits, named in the error
         self.batch_id, self.operation = batch_id, operation
-        self.client = client.clone(log=None, on_call=None, max_attempts=1, retry_configuring=False)
         self.endpoint = urlsplit(client.endpoint).netloc if getattr(client, "endpoint", None) else None
         self.cancel = cancel or threading.Event()
         self.shared_log = log if log is not None else getattr(client, "log", None)
-        self.scheduler = Scheduler(self.client, rate=rate or default_rate(client), burst=burst,
-                                   concurrency=concurrency, max_failures=max_failures, busy_timeout=busy_timeout,
-                                   cancel=self.cancel, progress=progress)
+        self.scheduler = batch_scheduler(client, rate=rate, burst=burst, concurrency=concurrency,
+                                         max_failures=max_failures, busy_timeout=busy_timeout, cancel=self.cancel,
+                                         progress=progress)
+        self.client = self.scheduler.client
         self.journal_file = os.fspath(journal) if journal is not None else None
         self.records: dict[int, dict[str, Any]] = {}
         self.outcomes: dict[int, str] = {}
