@@ -381,7 +381,8 @@ def test_a_total_count_that_is_not_a_non_negative_integer(stub, total):
         body["TotalCount"] = total
     stub.script(reply(200, json.dumps(body)))
     err = listing_error(stub_client(stub))
-    assert "TotalCount" in str(err) and "not a non-negative integer" in str(err)
+    expected = "has no TotalCount" if total is None else "not a non-negative integer"
+    assert "page 1" in str(err) and expected in str(err)
     assert len(stub.requests) == 1
 
 

@@ -86,9 +86,9 @@ class RouteOperations:
     def create_vpn_route_entry(self, request: RouteEntryRequest | Mapping[str, Any], *,
                                context: Context = None) -> RouteEntry:
         """Create a route; a ClientToken is generated when the request has none and reused on retries."""
-        if not isinstance(request, RouteEntryRequest):
-            request = RouteEntryRequest.from_params(request)
-        data = self._write(request, context)
+        checked: RouteEntryRequest = (request if isinstance(request, RouteEntryRequest)
+                                      else RouteEntryRequest.from_params(request))
+        data = self._write(checked, context)
         return RouteEntry.from_api(data)  # checked readable by call()
 
     def delete_vpn_route_entry(self, region_id: str, vpn_gateway_id: str, route_dest: str, next_hop: str,
@@ -235,6 +235,8 @@ class _Pager:
         return False
 
     def _total(self, page: int, data: Mapping[str, Any], request_id: str | None) -> int:
+        if "TotalCount" not in data:
+            raise self.error(page, request_id, "has no TotalCount, so nothing bounds the listing")
         total = _count(data.get("TotalCount"))
         if total is None:
             raise self.error(page, request_id, f"has TotalCount {_shown(data.get('TotalCount'))}, "
