@@ -260,3 +260,31 @@ def test_a_wait_that_times_out_stops_the_switch(sb):
     assert err.error.last_status == "updating" and err.error.waited_s == 10
     assert writes(sb) == [("DeleteVpnRouteEntry", new, "0", None)] and routes_now(sb) == {old: (100, "published",
                                                                                                 None)}
+
+
+class LockedGatewayClient:
+    """Just enough of a client for switch_active: a pair of routes on a gateway locked for an overdue bill."""
+
+    def __init__(self) -> None:
+        self.writes: list[str] = []
+
+    def describe_vpn_route_entries(self, region_id, gateway_id, *, route_entry_type=None, context=None):
+        return [vw.RouteEntry(None, gateway_id, DEST, "vco-aaaa", 100, route_entry_type="custom"),
+                vw.RouteEntry(None, gateway_id, DEST, "vco-bbbb", 0, route_entry_type="custom")]
+
+    def wait_for_gateway(self, region_id, gateway_id, **kwargs):
+        return vw.VpnGateway(gateway_id, status="active", business_status="FinancialLocked")
+
+    def __getattr__(self, name):  # any write
+        def write(*args, **kwargs):
+            self.writes.append(name)
+        return write
+
+
+def test_a_locked_gateway_is_refused_before_any_write():
+    client = LockedGatewayClient()
+    with pytest.raises(vw.SwitchError) as caught:
+        vw.switch_active(client, "cn-hangzhou", "vpn-bp1a3kqjiiq9legfx0000", DEST, "vco-bbbb")
+    err = caught.value
+    assert err.failed_step.number == 1 and "FinancialLocked" in err.failed_step.error
+    assert client.writes == [] and err.finish[0].startswith("nothing changed")

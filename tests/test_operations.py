@@ -425,3 +425,17 @@ def test_an_unreadable_gateway_answer_is_a_transport_error(stub):
     stub.script(reply(200, json.dumps({"RequestId": "R", "VpnGatewayId": GATEWAY, "CreateTime": "yesterday"})))
     with pytest.raises(vw.TransportError, match="DescribeVpnGateway: the answer could not be read.*CreateTime"):
         stub_client(stub).describe_vpn_gateway("cn-hangzhou", GATEWAY)
+
+
+def test_a_write_during_the_update_window_is_refused_and_waiting_mends_it(sb):
+    seed_route(sb, "10.12.0.0/24", sb.next_hop, 100)
+    sb.configuring_s = 30
+    client = client_for(sb, retry_configuring=False)
+    client.publish_vpn_route_entry(sb.region_id, sb.vpn_gateway_id, "10.12.0.0/24", sb.next_hop, False)
+    with pytest.raises(vw.ApiError) as caught:
+        client.modify_vpn_route_entry_weight(sb.region_id, sb.vpn_gateway_id, "10.12.0.0/24", sb.next_hop, 100, 0)
+    assert caught.value.code == "VpnGateway.Configuring"
+    assert custom_routes(client, sb, "10.12.0.0/24") == {(sb.next_hop, 100, "normal")}  # nothing changed
+    client.wait_for_gateway(sb.region_id, sb.vpn_gateway_id)
+    client.modify_vpn_route_entry_weight(sb.region_id, sb.vpn_gateway_id, "10.12.0.0/24", sb.next_hop, 100, 0)
+    assert custom_routes(client, sb, "10.12.0.0/24") == {(sb.next_hop, 0, "normal")}
