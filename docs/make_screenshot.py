@@ -1,4 +1,5 @@
-"""Take docs/app.png: the app (notebooks/app.ipynb) in Voila, after creating a sandbox route.
+"""Take docs/app.png and docs/batch.png: the app (notebooks/app.ipynb) in Voila, after creating a sandbox
+route, then its Batch tab after applying notebooks/data/routes.csv (rows coloured by outcome).
 
     .venv/bin/python docs/make_screenshot.py
 
@@ -19,6 +20,23 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "browser"))
 
 import labkit  # noqa: E402
+
+
+def batch_screenshot(page, body) -> Path:
+    """Batch tab: upload routes.csv through the file chooser, apply it, wait for the words, screenshot."""
+    body.get_by_role("tab", name="Batch").click()
+    panel = body.locator(".vw-batch-panel")
+    with page.expect_file_chooser() as chooser:
+        panel.locator(".widget-upload").first.click()
+    chooser.value.set_files(str(labkit.NOTEBOOKS / "data" / "routes.csv"))
+    panel.locator(".vw-table tbody tr").first.wait_for()
+    apply = panel.locator("button.widget-button", has_text="Apply").first
+    page.wait_for_function("(b) => !b.disabled", arg=apply.element_handle())
+    apply.click()
+    panel.locator(".vw-batch-status", has_text="Apply finished").wait_for()
+    target = HERE / "batch.png"
+    page.locator(".widget-tab").first.screenshot(path=str(target))
+    return target
 
 
 def main() -> None:
@@ -49,10 +67,11 @@ def main() -> None:
                 button.click()
                 body.locator(".widget-html", has_text="Route created").first.wait_for()
                 page.locator(".widget-tab").first.screenshot(path=str(HERE / "app.png"))
+                batch = batch_screenshot(page, body)
                 browser.close()
         finally:
             server.stop()
-    print(f"wrote {HERE / 'app.png'}")
+    print(f"wrote {HERE / 'app.png'} and {batch}")
 
 
 if __name__ == "__main__":

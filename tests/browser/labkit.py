@@ -267,8 +267,11 @@ class LabDriver:
 # WCAG contrast ratio of an element's text against the first opaque background behind it; a translucent
 # text colour (JupyterLab's muted font colours are) is blended over that background first.
 CONTRAST_JS = """(el) => {
+  // rgb()/rgba() give 0-255 channels; color(srgb r g b / a) (what color-mix() computes to) gives 0-1
   const parse = (s) => { const m = (s.match(/[\\d.]+/g) || []).map(Number);
-                         return {r: m[0] || 0, g: m[1] || 0, b: m[2] || 0, a: m.length > 3 ? m[3] : 1}; };
+                         const k = s.startsWith('color(') ? 255 : 1;
+                         return {r: (m[0] || 0) * k, g: (m[1] || 0) * k, b: (m[2] || 0) * k,
+                                 a: m.length > 3 ? m[3] : 1}; };
   let bg = null;
   for (let e = el; e; e = e.parentElement) {
     const c = parse(getComputedStyle(e).backgroundColor);

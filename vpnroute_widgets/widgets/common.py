@@ -37,6 +37,7 @@ __all__ = [
     "labelled_style",
     "message",
     "pre",
+    "readable_colour",
     "row_layout",
     "table",
     "utc_time",
@@ -46,14 +47,24 @@ DESCRIPTION_WIDTH = "120px"
 INPUT_WIDTH = "420px"
 FORM_WIDTH = "100%"
 
+def readable_colour(variable: str) -> str:
+    """A theme colour made readable as text in both themes: mixed 60/40 with the theme's font colour.
+
+    JupyterLab's light theme warn/info/success colours are too pale for small text on white
+    (WCAG 2.7-4.1); the font colour is dark in the light theme and light in the dark one, so the
+    mix darkens or lightens it as each theme needs, still recognisably orange, green or blue.
+    """
+    return f"color-mix(in srgb,var({variable}) 60%,var(--jp-ui-font-color1))"
+
+
 # Named roles -> JupyterLab theme variables. Never a literal colour: it would vanish in one theme.
 COLOURS = {
     "text": "var(--jp-ui-font-color1)",
     "muted": "var(--jp-ui-font-color2)",
-    "error": "var(--jp-error-color1)",
-    "ok": "var(--jp-success-color1)",
-    "warn": "var(--jp-warn-color1)",
-    "info": "var(--jp-info-color1)",
+    "error": readable_colour("--jp-error-color1"),
+    "ok": readable_colour("--jp-success-color1"),
+    "warn": readable_colour("--jp-warn-color1"),
+    "info": readable_colour("--jp-info-color1"),
     "border": "var(--jp-border-color2)",
     "panel": "var(--jp-layout-color2)",
 }

@@ -25,6 +25,8 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from .common import message, readable_colour
+
 __all__ = ["PAGE_LENGTH", "ROW_ROLES", "WRAP_COLUMNS", "TableView", "prepare_frame", "row_css"]
 
 PAGE_LENGTH = 25
@@ -54,7 +56,7 @@ def row_css() -> str:
         ".vw-table.dataTable th{color:var(--jp-ui-font-color1);border-bottom:1px solid var(--jp-border-color1)}",
         ".vw-table.dataTable td,.vw-table.dataTable th{padding:2px 8px;line-height:1.3;vertical-align:top}",
         ".vw-table td.vw-nowrap,.vw-table th.vw-nowrap{white-space:nowrap}",
-        ".vw-table td.vw-wrap{white-space:normal;min-width:14em;max-width:36em;overflow-wrap:anywhere}",
+        ".vw-table td.vw-wrap{white-space:normal;min-width:14em;max-width:28em;overflow-wrap:anywhere}",
         ".vw-table td.vw-status{font-weight:600}",
         ".dt-container:has(.vw-table){color:var(--jp-ui-font-color1)}",
         ".dt-container:has(.vw-table) input,.dt-container:has(.vw-table) select{color:var(--jp-ui-font-color1);"
@@ -62,9 +64,11 @@ def row_css() -> str:
     ]
     for value, role in sorted(ROW_ROLES.items()):
         colour = _ROLE_COLOUR[role]
+        # a border colour tints a background well but is too faint for text: neutral text uses font-color2
+        text = "var(--jp-ui-font-color2)" if role == "neutral" else readable_colour(colour)
         rules.append(f".vw-table tr.vw-row-{value}>td{{background-color:"
                      f"color-mix(in srgb,var({colour}) 14%,transparent)}}")
-        rules.append(f".vw-table tr.vw-row-{value}>td.vw-status{{color:var({colour})}}")
+        rules.append(f".vw-table tr.vw-row-{value}>td.vw-status{{color:{text}}}")
     return "".join(rules)
 
 
@@ -153,7 +157,6 @@ class TableView(widgets.Box):
     def show(self, frame: pd.DataFrame | None, *, columns: Iterable[str] | None = None,
              status_column: str | None = None, empty_text: str = "No rows to show.") -> None:
         """Show ``frame`` (every cell escaped by itables); an empty frame shows ``empty_text`` instead."""
-        from .common import message
 
         shown, hidden = prepare_frame(frame if frame is not None else pd.DataFrame(),
                                       list(columns) if columns is not None else None)
