@@ -42,7 +42,7 @@ from .wire import list_items
 
 __all__ = [
     "CREATE", "DELETE", "DESCRIBE", "DESCRIBE_CONNECTIONS", "DESCRIBE_GATEWAY", "DESCRIBE_GATEWAYS", "MAX_PAGES",
-    "MODIFY_WEIGHT", "PUBLISH", "ROUTE_ENTRY_TYPES", "RouteOperations", "entry_from_answer",
+    "MODIFY_WEIGHT", "PUBLISH", "ROUTE_ENTRY_TYPES", "RouteOperations",
 ]
 
 CREATE = "CreateVpnRouteEntry"
@@ -295,14 +295,3 @@ def _read(build: Callable[..., T], action: str, data: Mapping[str, Any], request
         raise TransportError(f"{action}: the answer could not be read ({exc})", http_status=200,
                              retryable=False) from exc
 
-
-def entry_from_answer(data: Mapping[str, Any], status: int, attempts: int, request_id: str | None = None) -> RouteEntry:
-    """A RouteEntry from an answer; an unreadable one is a TransportError, never a ValidationError.
-
-    The request did reach the service, so the outcome is unknown: a retry must reuse the ClientToken.
-    """
-    try:
-        return RouteEntry.from_api(data, request_id=request_id)
-    except ValidationError as exc:
-        raise TransportError(f"HTTP {status}: the answer could not be read ({exc})", http_status=status,
-                             unknown_outcome=True, attempts=attempts) from exc
