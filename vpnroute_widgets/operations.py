@@ -294,4 +294,3 @@ def _read(build: Callable[..., T], action: str, data: Mapping[str, Any], request
     except ValidationError as exc:
         raise TransportError(f"{action}: the answer could not be read ({exc})", http_status=200,
                              retryable=False) from exc
-
