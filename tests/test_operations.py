@@ -439,3 +439,11 @@ def test_a_write_during_the_update_window_is_refused_and_waiting_mends_it(sb):
     client.wait_for_gateway(sb.region_id, sb.vpn_gateway_id)
     client.modify_vpn_route_entry_weight(sb.region_id, sb.vpn_gateway_id, "10.12.0.0/24", sb.next_hop, 100, 0)
     assert custom_routes(client, sb, "10.12.0.0/24") == {(sb.next_hop, 0, "normal")}
+
+
+def test_a_server_ignoring_the_type_filter_gives_no_duplicates(stub):
+    custom = [route(0), route(1)]
+    serve_pages(stub, lambda page: (custom, 2))  # the same custom routes whatever RouteEntryType asks
+    listed = stub_client(stub).describe_vpn_route_entries("cn-hangzhou", GATEWAY)
+    assert [e.route_dest for e in listed] == ["10.0.0.0/24", "10.0.1.0/24"]
+    assert [r.params["RouteEntryType"] for r in stub.requests] == ["custom", "bgp"]

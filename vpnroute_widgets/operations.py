@@ -139,7 +139,9 @@ class RouteOperations:
             params = {**request.to_params(), "RouteEntryType": kind}
             for item, request_id in self.list_pages(DESCRIBE, params, "VpnRouteEntries", "VpnRouteEntry",
                                                     context=context):
-                entries.append(_read(RouteEntry.from_api, DESCRIBE, item, request_id))
+                entry = _read(RouteEntry.from_api, DESCRIBE, item, request_id)
+                if (entry.route_entry_type or kind).lower() == kind:  # a server ignoring the filter: no duplicates
+                    entries.append(entry)
         return entries
 
     def describe_vpn_gateway(self, region_id: str, vpn_gateway_id: str, *, context: Context = None) -> VpnGateway:
