@@ -60,9 +60,10 @@ class BatchResult:
     operation: str  # "apply", "resume" or "rollback"
     log: ResponseLog
     elapsed_s: float
-    calls: int
+    calls: int  # write calls sent (retries of a row included): more than one per row means refusals
     cancelled: bool
     journal: str | None = None  # the crash journal of the run, removed once to_csv writes the report to a file
+    probes: int = 0  # status reads (DescribeVpnGateway) the scheduler made instead of writing into a busy gateway
 
     def counts(self) -> dict[str, int]:
         """Rows per outcome (ok, error, exists, skipped, cancelled)."""
@@ -215,7 +216,7 @@ class _Run:
         elapsed = time.monotonic() - started
         log = ResponseLog(self.records[k] for k in sorted(self.records))
         return BatchResult(self.batch_id, self.operation, log, elapsed, self.scheduler.calls, self.cancel.is_set(),
-                           journal=self.journal_file)
+                           journal=self.journal_file, probes=self.scheduler.probes)
 
 
 def _create_job(position: int, req: RouteEntryRequest, *, unknown: bool = False) -> Job:

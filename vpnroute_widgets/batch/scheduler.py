@@ -27,6 +27,7 @@ from typing import Any
 
 from ..errors import ApiError, TransportError
 from ..retry import BUSY_CODES, RetryPolicy, TokenBucket, is_busy, is_throttling  # noqa: F401 - re-exported
+from .lanes import Lane
 
 __all__ = ["BUSY_CODES", "Job", "Progress", "Scheduler", "TokenBucket"]  # the last two re-exported from retry
 
@@ -64,21 +65,6 @@ class Progress:
     counts: dict[str, int] = field(default_factory=dict)
     cancelled: bool = False
     finished: bool = False
-
-
-@dataclass
-class _Lane:
-    jobs: collections.deque
-    key: Hashable = None  # the caller's lane id (for a gateway: (region, gateway id))
-    not_before: float = 0.0
-    busy: bool = False
-    wait: float = 0.0  # learned: seconds after a change's answer until the gateway takes the next one
-    lows: collections.deque = field(default_factory=lambda: collections.deque(maxlen=24))
-    ref: float | None = None  # when the last change on this gateway was answered
-    clean: bool = True  # the current item saw only "busy" answers (usable for learning)
-    cycle: float = 0.0  # smoothed seconds per completed change (for the estimate of time left)
-    probing: bool = False  # the gateway said busy: ask its status (a read) before the next write
-    probe_polls: int = 0
 
 
 class Scheduler:
@@ -127,9 +113,9 @@ class Scheduler:
 
         ``preset`` counts outcomes decided without a call (they show in progress, not in the rate).
         """
-        lanes: dict[Hashable, _Lane] = {}
+        lanes: dict[Hashable, Lane] = {}
         for job in jobs:
-            lanes.setdefault(job.lane, _Lane(collections.deque(), key=job.lane)).jobs.append(job)
+            lanes.setdefault(job.lane, Lane(key=job.lane, can_probe=self.probe is not None)).jobs.append(job)
         self._counts: collections.Counter = collections.Counter(preset or {})
         self._preset = sum(self._counts.values())
         self._total = self._preset + sum(len(lane.jobs) for lane in lanes.values())
@@ -196,16 +182,17 @@ class Scheduler:
             if lane.not_before > now:
                 wake = min(wake, lane.not_before - now)
                 continue
-            if lane.probing and self.probe is not None:
+            if lane.wants_probe(now):
                 delay = self.probe_bucket.take(now)
-                if delay > 0:
-                    wake = min(wake, delay)
+                if delay == 0:
+                    lane.busy = True
+                    self.probes += 1
+                    pool.submit(self._probe_call, lane, now)
+                    started += 1
                     continue
-                lane.busy = True
-                self.probes += 1
-                pool.submit(self._probe_call, lane, now)
-                started += 1
-                continue
+                if not lane.skip_bisect(now) or lane.not_before > now:  # no read quota: wait, or write at hi
+                    wake = min(wake, delay if lane.wants_probe(now) else lane.not_before - now)
+                    continue
             delay = self.bucket.take(now)
             if delay > 0:
                 return started, min(wake, delay)
@@ -220,14 +207,14 @@ class Scheduler:
             started += 1
         return started, wake
 
-    def _call(self, lane: _Lane, job: Job) -> None:
+    def _call(self, lane: Lane, job: Job) -> None:
         try:
             value, error = job.send(self.client), None
         except BaseException as exc:  # noqa: BLE001 - every failure is judged in the dispatcher
             value, error = None, exc
         self._done.put((lane, job, value, error, self._clock()))
 
-    def _probe_call(self, lane: _Lane, sent_at: float) -> None:
+    def _probe_call(self, lane: Lane, sent_at: float) -> None:
         try:
             free, error = bool(self.probe(lane.key)), None  # type: ignore[misc]
         except Exception as exc:  # noqa: BLE001 - a failed probe means "don't know": write and see
@@ -251,7 +238,7 @@ class Scheduler:
 
     # --- judging one answer ---
 
-    def _judge(self, lane: _Lane, job: Job | None, value: Any, error: BaseException | None, now: float) -> None:
+    def _judge(self, lane: Lane, job: Job | None, value: Any, error: BaseException | None, now: float) -> None:
         if job is None:
             return self._judge_probe(lane, *value, now)
         self._unjudged.discard(id(job))
@@ -265,9 +252,8 @@ class Scheduler:
             self.bucket.throttled()
         if self.policy.should_retry(error, job.failures + 1) and not self.cancel.is_set():
             job.failures += 1
-            lane.clean = False
             if unknown:
-                lane.ref = now  # the change may have been made: the gateway may be busy from now
+                lane.unknown_change(now)  # the change may have been made: the gateway may be busy from now
             backoff = self.policy.backoff(job.failures, self._rng)
             lane.not_before = now + max(backoff, 1.0 / self.bucket.rate)
             return None
@@ -279,60 +265,35 @@ class Scheduler:
             self._learn(lane, job, now)
         return self._end(lane, job, value, error, now)
 
-    def _judge_probe(self, lane: _Lane, free: bool, sent_at: float, now: float) -> None:
+    def _judge_probe(self, lane: Lane, free: bool, sent_at: float, now: float) -> None:
         """A status answer: write now if the gateway is free, else ask again a little later."""
         lane.busy = False
-        if free or not lane.jobs:
-            lane.probing, lane.probe_polls, lane.not_before = False, 0, now
-            return None
-        job = lane.jobs[0]
-        if lane.ref is not None and lane.clean:
-            lane.lows.append(sent_at - lane.ref)
-            lane.wait = max(lane.wait, max(lane.lows) + 0.001)
-        if now - (job.first_sent or now) > self.busy_timeout:
-            err = ApiError("VpnGateway.Configuring", f"the gateway stayed busy for over {self.busy_timeout:.0f} s.")
-            lane.probing = False
-            return self._end(lane, job, None, err, now)
-        lane.probe_polls += 1
-        step = min(0.5, max(0.002, lane.wait / 8) * 2 ** min(lane.probe_polls - 1, 8))
-        lane.not_before = now + step
-        return None
+        lane.probed(free, sent_at, now)
+        if lane.jobs and not free:
+            self._check_patience(lane, lane.jobs[0], now)
 
-    def _busy(self, lane: _Lane, job: Job, now: float) -> None:
-        """The gateway is still applying the previous change: try again as soon as it is likely free."""
+    def _busy(self, lane: Lane, job: Job, now: float) -> None:
+        """The gateway is still applying the previous change: wait for it (reading its status if we can)."""
         if self.cancel.is_set():
             job.cancelled = True
             return self._end(lane, job, None, None, now)
-        if lane.ref is not None and lane.clean:
-            lane.lows.append(job.sent_at - lane.ref)
-            lane.wait = max(lane.wait, max(lane.lows) + 0.001)
         job.busy_polls += 1
-        lane.probing = self.probe is not None
-        lane.probe_polls = 0
+        lane.refused(job.sent_at, now)
+        return self._check_patience(lane, job, now)
+
+    def _check_patience(self, lane: Lane, job: Job, now: float) -> None:
+        """A gateway busy for longer than ``busy_timeout`` ends the job waiting on it as an error."""
         if now - (job.first_sent or now) > self.busy_timeout:
+            lane.probing = lane.bisecting = False
             err = ApiError("VpnGateway.Configuring", f"the gateway stayed busy for over {self.busy_timeout:.0f} s.")
-            return self._end(lane, job, None, err, now)
-        step = min(0.5, max(0.002, lane.wait / 8) * 2 ** min(job.busy_polls - 1, 8))
-        expected = lane.ref + lane.wait if lane.ref is not None else now
-        lane.not_before = max(expected, now + step) if job.busy_polls > 1 else max(expected, now + 0.002)
-        return None
+            self._end(lane, job, None, err, now)
 
-    def _learn(self, lane: _Lane, job: Job, now: float) -> None:
-        """A change went through: the gateway is busy from now for about ``lane.wait``."""
-        if lane.ref is not None and lane.clean and job.busy_polls == 0:
-            lane.lows.append(0.0)  # keeps the window moving, so an old high mark ages out
-            lane.wait = max(lane.lows) + 0.001 if any(lane.lows) else lane.wait * 0.9
-        previous = lane.ref
-        lane.ref = now
-        lane.clean = True
-        lane.not_before = now + lane.wait
-        if previous is not None:
-            gap = now - previous
-            lane.cycle = gap if not lane.cycle else 0.8 * lane.cycle + 0.2 * gap
+    def _learn(self, lane: Lane, job: Job, now: float) -> None:
+        """A change went through: the lane decides when the gateway will take the next one."""
+        lane.changed(job.sent_at, now)
 
-    def _end(self, lane: _Lane, job: Job, value: Any, error: BaseException | None, now: float) -> None:
+    def _end(self, lane: Lane, job: Job, value: Any, error: BaseException | None, now: float) -> None:
         lane.jobs.popleft()
-        lane.clean = True
         outcome = self._finish(job, value, error)
         self._counts[outcome] += 1
         self._report()

@@ -200,7 +200,8 @@ class _StepRun:
         log = ResponseLog([*self.history, *(self.records[k] for k in sorted(self.records))])
         skipped = sum(1 for r in self.records.values() if r.get("error_code") == "Sync.DependencyFailed")
         return BatchResult(self.batch_id, self.operation, log, time.monotonic() - started,
-                           self.scheduler.calls - skipped, self.cancel.is_set(), journal=self.journal_file)
+                           self.scheduler.calls - skipped, self.cancel.is_set(), journal=self.journal_file,
+                           probes=self.scheduler.probes)
 
     def _prepare(self, steps: list[Step], token_of: Callable[[Step], str], lenient: Callable[[Step], bool],
                  prior: Mapping[Any, tuple[str, dict[str, Any]]]) -> tuple[list[Job], dict[int, dict]]:
