@@ -287,4 +287,19 @@ def test_a_locked_gateway_is_refused_before_any_write():
         vw.switch_active(client, "cn-hangzhou", "vpn-bp1a3kqjiiq9legfx0000", DEST, "vco-bbbb")
     err = caught.value
     assert err.failed_step.number == 1 and "FinancialLocked" in err.failed_step.error
+    assert [s.number for s in err.steps_done] == [0]
     assert client.writes == [] and err.finish[0].startswith("nothing changed")
+
+
+def test_a_standby_that_cannot_be_recreated_as_it_is_stops_before_any_write():
+    class OddDescription(LockedGatewayClient):
+        def describe_vpn_route_entries(self, region_id, gateway_id, *, route_entry_type=None, context=None):
+            active, standby = super().describe_vpn_route_entries(region_id, gateway_id)
+            return [active, vw.RouteEntry(None, gateway_id, DEST, "vco-bbbb", 0, description="http://odd")]
+
+    client = OddDescription()
+    with pytest.raises(vw.SwitchError) as caught:
+        vw.switch_active(client, "cn-hangzhou", "vpn-bp1a3kqjiiq9legfx0000", DEST, "vco-bbbb")
+    err = caught.value
+    assert str(err).startswith("Nothing was sent") and "Description" in err.finish[0]
+    assert isinstance(err.error, vw.ValidationError) and client.writes == [] and len(err.routes) == 2

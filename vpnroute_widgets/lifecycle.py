@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ConfigurationError, VpnRouteError
+from .errors import ConfigurationError, ValidationError, VpnRouteError
 from .model import RouteEntryRequest, check_next_hop, check_region_id, check_route_dest, check_vpn_gateway_id
 from .model.resources import RouteEntry, VpnGateway
 
@@ -211,6 +211,7 @@ class _Switch:
             return self._result(False, f"{self.to_hop} already carries {self.dest} (weight 100): nothing to switch, "
                                        "nothing was sent.")
         active: RouteEntry = found
+        request = self._recreatable(standby, before)
         self.old_hop, self.standby = active.next_hop, standby
         self._wait(1, "wait until the gateway is active", check_locked=True)
         self._step(2, f"delete the standby route via {self.to_hop} (weight 0)", "DeleteVpnRouteEntry",
@@ -223,7 +224,6 @@ class _Switch:
                        self.region_id, self.gateway_id, self.dest, self.old_hop, _ACTIVE, _STANDBY,
                        overlay_mode=active.overlay_mode, context=self.context(4)))
         self._wait(5, "wait until the gateway is active")
-        request = self.recreate(_ACTIVE)
         self._step(6, f"create the route via {self.to_hop} with weight 100", "CreateVpnRouteEntry",
                    lambda: self.client.create_vpn_route_entry(request, context=self.context(6)))
         self._wait(7, "wait until the gateway is active")
@@ -243,6 +243,19 @@ class _Switch:
                           f"and one standby via {self.to_hop} (weight 0); it has: {shown}.", None, None,
                           tuple(routes))
 
+    def _recreatable(self, standby: RouteEntry, routes: list[RouteEntry]) -> RouteEntryRequest:
+        """The create of step 6, built before anything is sent: a value it cannot carry stops the switch now."""
+        self.standby = standby
+        try:
+            return self.recreate(_ACTIVE)
+        except ValidationError as err:
+            raise SwitchError(
+                f"Nothing was sent: the route via {self.to_hop} could not be recreated as it is ({err}).",
+                switch_id=self.switch_id, steps_done=tuple(self.done), failed_step=None, error=err,
+                routes=tuple(routes), undo=("nothing to undo",),
+                finish=(f"correct the route via {self.to_hop} (delete it and create it again with a valid "
+                        f"{err.field}), then run vw.switch_active again",)) from err
+
     def recreate(self, weight: int) -> RouteEntryRequest:
         """The route via ``to_hop`` with ``weight`` and the deleted standby's publishing, description, overlay."""
         standby = self.standby
@@ -255,6 +268,7 @@ class _Switch:
         gateway = self._step(number, name, "DescribeVpnGateway", lambda: self.client.wait_for_gateway(
             self.region_id, self.gateway_id, timeout=self.timeout, poll=self.poll, context=self.context(number)))
         if check_locked and gateway.is_locked:
+            self.done.pop()  # the wait ended, but the step failed: the gateway takes no change
             failed = SwitchStep(number, name, "DescribeVpnGateway", "error",
                                 error="the gateway is FinancialLocked (overdue payment): it accepts no change")
             raise self._failure(failed, None)
