@@ -236,3 +236,33 @@ def test_counts_follow_the_table_from_plan_to_outcomes(panel, sandbox):
     panel.apply_button.click()
     panel.wait()
     assert "ok 3" in panel.counts.value and "ready" not in panel.counts.value
+
+
+def test_a_connection_change_disarms_the_plan_and_a_pending_rollback(panel, sandbox):
+    panel.set_source(csv_for(sandbox, 2))
+    panel.wait()
+    panel.connection.mode_choice.value = "cloud"
+    assert panel.batch is None and panel.apply_button.disabled and "plan again" in panel.status.value
+    panel.connection.mode_choice.value = "sandbox"
+    panel.set_source(csv_for(sandbox, 2))
+    panel.wait()
+    panel.apply_button.click()
+    panel.wait()
+    panel.rollback_button.click()
+    assert panel.confirm_box.layout.display == ""
+    panel.connection.mode_choice.value = "cloud"
+    assert panel.confirm_box.layout.display == "none" and "roll back not sent" in panel.status.value
+
+
+def test_rollback_refuses_another_endpoint_than_the_apply_used(panel, sandbox, tmp_path, monkeypatch):
+    panel.set_source(csv_for(sandbox, 2))
+    panel.wait()
+    panel.apply_button.click()
+    panel.wait()
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", "LTAI" "5tOtherAccount12")
+    monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "other-secret")
+    panel.connection.mode_choice.value = "cloud"
+    sent = len(sandbox.requests)
+    panel.rollback_button.click()
+    assert "Switch back to roll it back" in panel.status.value and panel.confirm_box.layout.display == "none"
+    assert len(sandbox.requests) == sent

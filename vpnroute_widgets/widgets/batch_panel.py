@@ -107,6 +107,7 @@ class BatchPanel(widgets.VBox):
         self.summary = widgets.HTML()
         self.download = widgets.HTML()
         self._rollback_count = 0
+        self._result_endpoint: str | None = None  # where the last result's routes live
 
     def _layout(self) -> list[widgets.Widget]:
         defaults = widgets.HBox([self.region, self.gateway, self.weight, self.publish_vpc, self.rate,
@@ -163,7 +164,10 @@ class BatchPanel(widgets.VBox):
                 "PublishVpc": self.publish_vpc.value}
 
     def _on_connection(self, *_args: Any) -> None:
-        """A new connection: the plan was checked against the old one, so it is disarmed."""
+        """A new connection: the plan was checked against the old one, so it is disarmed (and so is a
+        pending roll back confirmation: its routes live behind the old connection)."""
+        if self._rollback_count:
+            self._disarm_rollback("The connection changed: roll back not sent.")
         if self.batch is not None and not self._runner.busy:
             self.batch = None
             self.status.value = message("The connection changed: plan again before applying.", "warn")
@@ -221,6 +225,15 @@ class BatchPanel(widgets.VBox):
         if not self._rollback_ready():
             self.status.value = message("Roll back needs a finished apply (and nothing running).", "warn")
             return
+        try:
+            endpoint = self.connection.client.endpoint
+        except VpnRouteError as err:
+            self.status.value = message(f"Roll back needs a connection: {err}", "error")
+            return
+        if self._result_endpoint is not None and endpoint != self._result_endpoint:
+            self.status.value = message(f"This batch was applied through {self._result_endpoint}; the connection "
+                                        f"now goes to {endpoint}. Switch back to roll it back.", "warn")
+            return
         count, gateways = rollback_targets(self.result.to_dataframe())
         if not count:
             self.status.value = message("Nothing to roll back: this batch created no routes.", "warn")
@@ -263,8 +276,10 @@ class BatchPanel(widgets.VBox):
             rate = self._rate()
         except ValueError as err:
             raise VpnRouteError(f"Rate {self.rate.value!r}: {err}") from err
-        self.result = operation(source, self.connection.client, rate=rate, cancel=self._cancel,
+        client = self.connection.client
+        self.result = operation(source, client, rate=rate, cancel=self._cancel,
                                 progress=self._on_progress, log=self.response_log)
+        self._result_endpoint = client.endpoint
         counts = ", ".join(f"{k} {v}" for k, v in self.result.counts().items())
         role = "ok" if self.result.ok else "error"
         self.summary.value = message(f"{self.result.operation} {self.result.batch_id}: {counts} in "
