@@ -8,8 +8,10 @@ import os
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
+import vpnroute_widgets as vw
 from vpnroute_widgets.cli import main
 from vpnroute_widgets.log import ResponseLog
 from vpnroute_widgets.sandbox import Sandbox
@@ -226,3 +228,19 @@ def test_text_from_the_file_and_the_server_reaches_the_terminal_without_controls
     bad.write_text("outcome,\x1b[31mcolour\r\nok,red\r\n")
     code, out, err = run("rollback", str(bad), "--sandbox")
     assert code == 2 and "colour" in err and "\x1b" not in err
+
+
+def test_the_summary_explains_write_calls_beyond_one_per_row_and_the_status_reads(sb):
+    from vpnroute_widgets import cli
+
+    client = vw.VpcClient(sb.credentials, endpoint=sb.endpoint)
+    sb.faults.add("error", "Throttling.User", action="CreateVpnRouteEntry", times=2)
+    rows = pd.DataFrame([{"RegionId": sb.region_id, "VpnGatewayId": sb.vpn_gateway_id, "RouteDest": f"10.8.{i}.0/24",
+                          "NextHop": sb.next_hop, "Weight": 0, "PublishVpc": "true"} for i in range(4)])
+    result = vw.apply_batch(rows, client)
+    assert result.counts() == {"ok": 4} and result.calls == 6
+    text = cli._calls_explained(result)
+    assert text.startswith("2 write call(s) beyond one per row") and "same ClientToken" in text
+    estimate = cli._estimate(vw.plan_batch(rows), 2.0)
+    assert "4 row(s) at 2 call(s)/s take at least 2.0 s" in estimate
+    assert f"{sb.vpn_gateway_id} has the most (4)" in estimate

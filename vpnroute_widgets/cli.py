@@ -259,11 +259,43 @@ def _summary(result: Any, out: _Writer) -> None:
     counts = ", ".join(f"{k} {v}" for k, v in result.counts().items())
     out.write(f"{result.operation} {result.batch_id}: {counts} in {result.elapsed_s:.2f} s "
               f"({result.calls} calls){' (cancelled)' if result.cancelled else ''}\n")
+    explained = _calls_explained(result)
+    if explained:
+        out.write(f"  {explained}\n")
     frame = result.to_dataframe()
     errors = frame[frame["outcome"] == "error"]
     for code, group in errors.groupby("error_code", dropna=False):
         out.write(f"  error {code}: {len(group)} row(s), e.g. row {group['row'].iloc[0]}; "
                   f"{group['remedy'].iloc[0]}\n")
+
+
+def _calls_explained(result: Any) -> str:
+    """Why a run made more write calls than rows it sent, in words (empty when it made one per row)."""
+    frame = result.to_dataframe()
+    sent = int((frame["attempts"].fillna(0) > 0).sum()) if "attempts" in frame else 0
+    extra = result.calls - sent
+    reads = getattr(result, "probes", 0)
+    parts = []
+    if extra > 0:
+        parts.append(f"{extra} write call(s) beyond one per row sent: a gateway was still applying the previous "
+                     "change, the service asked to slow down, or an answer was lost; each was sent again with the "
+                     "same ClientToken, so nothing was made twice")
+    if reads:
+        parts.append(f"{reads} status read(s) (DescribeVpnGateway) to learn when each gateway was free, "
+                     "instead of spending writes")
+    return "; ".join(parts) + ("." if parts else "")
+
+
+def _estimate(batch: Any, rate: float) -> str:
+    """The least time a batch can take: the quota over all rows, and one change at a time per gateway."""
+    ready = batch.ready
+    if ready.empty:
+        return ""
+    per_gateway = ready.groupby("vpn_gateway_id").size()
+    busiest, most = str(per_gateway.idxmax()), int(per_gateway.max())
+    return (f"estimate: {len(ready)} row(s) at {rate:g} call(s)/s take at least {len(ready) / rate:.1f} s; "
+            f"{busiest} has the most ({most}) and a gateway applies one change at a time, so expect at least "
+            f"{most} x its update time (a few seconds each in the cloud); the ETA learns it as the batch runs")
 
 
 def _journal_of(report: str | None, out: _Writer) -> str | None:
@@ -297,6 +329,11 @@ def _apply(args: argparse.Namespace, client: Any, sandbox: Any, out: _Writer, er
         batch.to_csv(args.report)
         out.write(f"plan written to {args.report}\n")
         return 0
+    from .batch.pacing import default_rate
+
+    estimate = _estimate(batch, args.rate or default_rate(client))
+    if estimate:
+        out.write(estimate + "\n")
     journal = _journal_of(args.report, out)
     result = _run_in_thread(lambda cancel: apply_batch(
         batch, client, rate=args.rate, concurrency=args.concurrency, cancel=cancel,
