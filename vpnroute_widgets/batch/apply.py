@@ -127,8 +127,11 @@ def _finish_create(job: Job, value: Any, error: BaseException | None) -> dict[st
     if job.cancelled:
         return _cancelled(job, error)
     if error is None:
-        return {"outcome": "ok", "http_status": 200, "request_id": value.request_id, "state": value.state,
-                "create_time": value.create_time, "vpn_instance_id": value.vpn_instance_id}
+        record = {"outcome": "ok", "http_status": 200, "request_id": value.request_id, "state": value.state,
+                  "create_time": value.create_time, "vpn_instance_id": value.vpn_instance_id}
+        if getattr(value, "problems", None):  # made, but a field of the answer was unreadable: say so
+            record["error_message"] = "Created; the answer was partly unreadable: " + " ".join(value.problems)
+        return record
     if isinstance(error, ApiError) and error.code == "VpnRouteEntry.AlreadyExist":
         if job.unknown:  # our own earlier attempt made it; its answer was lost
             return {"outcome": "ok", "http_status": error.http_status, "request_id": error.request_id,
