@@ -9,14 +9,10 @@ client signs and sends, the log records).
 from __future__ import annotations
 
 from .app import App, app
+from .batch_panel import BatchPanel
 from .connection import ConnectionPanel
 from .form import RouteEntryForm
 from .logview import LogView
 from .table import TableView
-
-try:
-    from .batch_panel import BatchPanel
-except ImportError:  # the batch panel lands separately
-    BatchPanel = None
 
 __all__ = ["App", "BatchPanel", "ConnectionPanel", "LogView", "RouteEntryForm", "TableView", "app"]

@@ -234,6 +234,7 @@ class BatchPanel(widgets.VBox):
             self.status.value = message(f"This batch was applied through {self._result_endpoint}; the connection "
                                         f"now goes to {endpoint}. Switch back to roll it back.", "warn")
             return
+        assert self.result is not None  # checked by _rollback_ready
         count, gateways = rollback_targets(self.result.to_dataframe())
         if not count:
             self.status.value = message("Nothing to roll back: this batch created no routes.", "warn")
@@ -364,7 +365,7 @@ class BatchPanel(widgets.VBox):
         if self.result is None:
             self.status.value = message("Nothing to export yet: apply a batch first.", "warn")
             return None
-        text = self.result.to_csv()
+        text = self.result.to_csv() or ""
         data = base64.b64encode(text.encode("utf-8")).decode("ascii")
         name = f"{self.result.operation}-{self.result.batch_id}.csv"
         self.download.value = (f'<a download="{esc(name)}" href="data:text/csv;base64,{data}" '

@@ -41,8 +41,9 @@ def aliyun_cli(params: Mapping[str, str], endpoint: str | None = None) -> str:
              "--access-key-secret <ACCESS_KEY_SECRET>)",
              "aliyun vpc CreateVpnRouteEntry \\"]
     args = [f"  --{name} {shlex.quote(value)}" for name, value in params.items()]
-    if endpoint:
-        args.append(f"  --endpoint {shlex.quote(_host(endpoint))}")
+    host = _host(endpoint)
+    if host:
+        args.append(f"  --endpoint {shlex.quote(host)}")
     return "\n".join(lines + [" \\\n".join(args)])
 
 

@@ -374,8 +374,9 @@ class RouteEntryForm(widgets.VBox):
     def _show_answer(self, future: asyncio.Future, request: RouteEntryRequest, elapsed: float) -> None:
         err = future.exception()
         if err is None:
-            self.last_result = future.result()
-            self.result.value = entry_card(self.last_result, request.client_token, elapsed)
+            entry = future.result()
+            self.last_result = entry
+            self.result.value = entry_card(entry, request.client_token, elapsed)
             self.status.value = message(f"Created in {elapsed:.2f} s.", "ok")
             return
         self.last_result = err

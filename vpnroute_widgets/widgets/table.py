@@ -105,7 +105,7 @@ def _column_defs(columns: Sequence[str], status_column: str | None) -> list[dict
         defs.append({"targets": nowrap, "className": "vw-nowrap"})
     if wrap:
         defs.append({"targets": wrap, "className": "vw-wrap"})
-    if status_column in columns:
+    if status_column is not None and status_column in columns:
         defs.append({"targets": [list(columns).index(status_column)], "className": "vw-status"})
     return defs
 
@@ -150,7 +150,7 @@ class TableView(widgets.Box):
             "warn_on_undocumented_option": False, "warn_on_unexpected_option_type": False,
         }
         # always set (a stale callback would otherwise survive update()); index -1 reads no cell
-        index = list(columns).index(status_column) if status_column in columns else -1
+        index = list(columns).index(status_column) if status_column is not None and status_column in columns else -1
         options["createdRow"] = JavascriptFunction(_CREATED_ROW.format(index=index))
         return options
 
