@@ -185,8 +185,8 @@ def test_route_entry_from_xml_text_values_is_typed():
                                  "State": "published", "RequestId": "R"})
     assert entry.weight == 100 and entry.create_time == 1563873294331 and entry.request_id == "R"
     assert RouteEntry.from_api({}, request_id="X").request_id == "X"
-    with pytest.raises(vw.ValidationError):
-        RouteEntry.from_api({"Weight": "heavy"})
+    odd = RouteEntry.from_api({"Weight": "heavy", "RouteDest": "10.0.0.0/24"})  # never raises: the route exists
+    assert odd.weight is None and odd.route_dest == "10.0.0.0/24" and "Weight" in odd.problems[0]
 
 
 REQUEST_TYPES = [vw.RouteEntryRequest, model.DeleteRouteEntryRequest, model.ModifyRouteWeightRequest,
@@ -225,3 +225,12 @@ def test_new_operations_requests_check_their_fields_and_go_on_the_wire_as_the_ap
     with pytest.raises(vw.ValidationError) as caught:
         model.DescribeGatewaysRequest("cn-hangzhou", vpc_id="vsw-123")
     assert caught.value.field == "VpcId" and "vpc-" in caught.value.message
+
+
+def test_weight_from_a_dataframe_column_of_numpy_integers_is_accepted():
+    np = pytest.importorskip("numpy")
+    assert model.check_weight(np.int64(100)) == 100 and type(model.check_weight(np.int64(0))) is int
+    with pytest.raises(vw.ValidationError):
+        model.check_weight(np.bool_(True))
+    with pytest.raises(vw.ValidationError):
+        model.check_weight(np.int64(50))

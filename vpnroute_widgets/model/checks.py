@@ -10,6 +10,7 @@ accepted. Forms, the batch reader, the request types, the client and the sandbox
 from __future__ import annotations
 
 import ipaddress
+import numbers
 import re
 import unicodedata
 
@@ -129,9 +130,11 @@ def check_route_dest(value: object) -> str:
 
 
 def check_weight(value: object) -> int:
-    """Weight: 0 (standby) or 100 (active); the strings "0"/"100" are accepted."""
-    if isinstance(value, bool):
+    """Weight: 0 (standby) or 100 (active); the strings "0"/"100" and numpy integers are accepted."""
+    if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
         raise ValidationError("Weight", f"must be 0 or 100, got {value!r}.", value=value)
+    if isinstance(value, numbers.Integral):
+        value = int(value)  # numpy's int64 from a DataFrame column is an integer too
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, str):
