@@ -94,12 +94,6 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike) -> None:
 
     Route fields the API accepts never start with such a character, so the file reads back unchanged.
     """
-    from ..log.report import ESCAPE, FORMULA_TRIGGERS, atomic_write
+    from ..log.report import frame_to_csv
 
-    out = frame.copy()
-    for column in out.columns:
-        if out[column].dtype == "str":
-            cells = out[column]
-            hit = cells.str.startswith((*FORMULA_TRIGGERS, ESCAPE)).fillna(False).astype(bool)
-            out[column] = cells.mask(hit, ESCAPE + cells)
-    atomic_write(path, lambda handle: out.to_csv(handle, index=False, lineterminator="\r\n"))
+    frame_to_csv(frame, path)

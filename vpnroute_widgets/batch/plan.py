@@ -95,18 +95,9 @@ class Batch:
 
     def to_csv(self, path: str | os.PathLike | None = None) -> str | None:
         """The plan as CSV, every text cell formula-escaped; a path is written atomically."""
-        from ..log.report import ESCAPE, FORMULA_TRIGGERS, atomic_write
+        from ..log.report import frame_to_csv
 
-        frame = self.plan.copy()
-        for column in frame.columns:
-            if frame[column].dtype == "str":
-                cells = frame[column]
-                hit = cells.str.startswith((*FORMULA_TRIGGERS, ESCAPE)).fillna(False).astype(bool)
-                frame[column] = cells.mask(hit, ESCAPE + cells)
-        if path is None:
-            return frame.to_csv(index=False, lineterminator="\r\n")
-        atomic_write(path, lambda handle: frame.to_csv(handle, index=False, lineterminator="\r\n"))
-        return None
+        return frame_to_csv(self.plan, path)
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{k} {v}" for k, v in self.counts().items() if v)

@@ -50,8 +50,8 @@ from .records import SECRET_KEY_PATTERN
 from .schema import COLUMNS, TEXT_COLUMNS, TIME_COLUMNS, RecordError, check_column_name, frame_from_rows
 
 __all__ = ["ESCAPE", "FORMULA_TRIGGERS", "MAX_CELL_CHARS", "MAX_COLUMNS", "MAX_LINE_CHARS", "MAX_REPORT_BYTES",
-           "ReportFileError", "atomic_write", "check_writable", "escape_cells", "read_report", "unescape_cells",
-           "write_report"]
+           "ReportFileError", "atomic_write", "check_writable", "escape_cells", "frame_to_csv", "read_report",
+           "unescape_cells", "write_report"]
 
 #: The largest report read back, in bytes (checked from the file's size before reading it).
 MAX_REPORT_BYTES = 50 * 2**20
@@ -73,16 +73,30 @@ _PREFIXED = frozenset(_NEEDS_PREFIX)
 
 def _rewrite_text_cells(frame: pd.DataFrame, starts: tuple[str, ...] | str,
                         rewrite: Callable[[pd.Series], pd.Series]) -> pd.DataFrame:
-    """A shallow copy of ``frame`` whose text cells starting with ``starts`` are replaced by ``rewrite``."""
+    """A shallow copy of ``frame`` whose text cells starting with ``starts`` are replaced by ``rewrite``.
+
+    Text cells are those of the log's text columns, and of any other column holding text (a plan,
+    an export or a frame of the user's own).
+    """
     copy = frame.copy(deep=False)
-    for column in TEXT_COLUMNS:
-        if column not in copy.columns:
+    for column in copy.columns:
+        if column not in TEXT_COLUMNS and not pd.api.types.is_string_dtype(copy[column]):
             continue
-        cells = copy[column]
+        cells = copy[column].astype("str") if copy[column].dtype == object else copy[column]
         hit = cells.str.startswith(starts).fillna(False).astype(bool)
         if hit.any():
             copy[column] = cells.mask(hit, rewrite(cells))
     return copy
+
+
+def frame_to_csv(frame: pd.DataFrame, path: str | PathLike | None = None) -> str | None:
+    """Any table (a plan, an export) as a report: text cells formula-escaped, CRLF lines (RFC 4180),
+    a path written atomically; ``None`` returns the text."""
+    out = escape_cells(frame)
+    if path is None:
+        return out.to_csv(index=False, lineterminator="\r\n")
+    atomic_write(path, lambda handle: out.to_csv(handle, index=False, lineterminator="\r\n"))
+    return None
 
 
 def escape_cells(frame: pd.DataFrame) -> pd.DataFrame:
