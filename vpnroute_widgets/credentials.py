@@ -176,7 +176,7 @@ def _ini_paths(home: Path) -> list[Path]:
 
 
 def _from_ini_files(profile, home, looked) -> Credentials | None:
-    section = _chosen_profile(profile, "default")
+    section = _chosen_profile(profile, "default") or "default"
     for path in _ini_paths(home):
         looked.append(f"{path} [{section}]")
         if not path.is_file():

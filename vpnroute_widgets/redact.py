@@ -115,9 +115,9 @@ class Redactor:
 
     def __init__(self, access_key_id: str | None, access_key_secret: str | None, security_token: str | None):
         # (replacement, value, also when cut short): the key id is masked, not secret, so never cut-matched
-        named = [(TOKEN_LABEL, security_token, True), (SECRET_LABEL, access_key_secret, True),
+        given = [(TOKEN_LABEL, security_token, True), (SECRET_LABEL, access_key_secret, True),
                  (mask_key_id(access_key_id), access_key_id, False)]
-        named = sorted((entry for entry in named if entry[1]), key=lambda entry: -len(entry[1]))
+        named = sorted(((label, value, cut) for label, value, cut in given if value), key=lambda entry: -len(entry[1]))
         self._replacements = {f"v{i}": label for i, (label, _, _) in enumerate(named)}
         alternatives = [f"(?P<v{i}>{value_pattern(value, truncated=cut)})" for i, (_, value, cut) in enumerate(named)]
         self._pattern = re.compile("|".join(alternatives)) if alternatives else None
@@ -137,7 +137,7 @@ class Redactor:
         raise TypeError("a Redactor cannot be pickled: its patterns spell the secret.")
 
     def _replace(self, match: re.Match) -> str:
-        return self._replacements[match.lastgroup]
+        return self._replacements[match.lastgroup or ""]
 
 
 #: What the parsers take: a function from text to redacted text.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from ..errors import ValidationError
@@ -85,7 +85,7 @@ def gateway_probe(client: Any) -> Callable[[Hashable], bool]:
     reader = client.clone(log=None, on_call=None, max_attempts=1) if hasattr(client, "clone") else client
 
     def probe(lane: Hashable) -> bool:
-        region_id, vpn_gateway_id = lane  # type: ignore[misc]
+        region_id, vpn_gateway_id = cast(tuple[str, str], lane)  # lanes of batches are (region, gateway) pairs
         status = gateway_status(reader.describe_vpn_gateway(region_id, vpn_gateway_id))
         return (status or "").lower() == "active"
 

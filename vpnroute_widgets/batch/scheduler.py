@@ -240,7 +240,8 @@ class Scheduler:
 
     def _judge(self, lane: Lane, job: Job | None, value: Any, error: BaseException | None, now: float) -> None:
         if job is None:
-            return self._judge_probe(lane, *value, now)
+            free, sent_at = value
+            return self._judge_probe(lane, free, sent_at, now)
         self._unjudged.discard(id(job))
         lane.busy = False
         job.last_done = now
