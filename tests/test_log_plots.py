@@ -120,3 +120,9 @@ def test_reports_notebook_saves_the_plots_and_shows_them_as_images(tmp_path):
     remedies = next(c for c in nb.cells if "remedies in full" in c.source)
     html = "".join(o.get("data", {}).get("text/html", "") for o in remedies.outputs)
     assert "..." not in html and "…" not in html and "remedy" in html
+
+
+def test_timeline_draws_no_bar_for_rows_never_sent(log):
+    log.append({**record(30, "vpn-a", "skipped", 0.0, 9.0), "latency_ms": None})
+    bars = {c.get_label(): c.get_paths() for c in vw.plot_timeline(log).axes[0].collections}
+    assert "skipped" not in bars and len(bars["ok"]) == 6

@@ -117,8 +117,9 @@ def _spans(frame: pd.DataFrame) -> pd.DataFrame:
     latency = pd.to_numeric(frame.get("latency_ms"), errors="coerce") if "latency_ms" in frame else None
     if when is None or latency is None:
         return pd.DataFrame(columns=["gateway", "outcome", "start", "length"])
+    # rows without a latency were never sent (skipped by the plan, or settled by an earlier run)
     spans = pd.DataFrame({"gateway": _gateways(frame), "outcome": frame["outcome"].astype(str),
-                          "end": when, "length": latency.fillna(0.0) / 1000.0}).dropna(subset=["end"])
+                          "end": when, "length": latency / 1000.0}).dropna(subset=["end", "length"])
     spans["start"] = spans["end"] - pd.to_timedelta(spans["length"], unit="s")
     origin = spans["start"].min()
     spans["start"] = (spans["start"] - origin).dt.total_seconds()
@@ -130,7 +131,9 @@ def batch_timeline(source: Any, *, title: str = "Batch timeline: one lane per ga
 
     A call ends when its record was written (``timestamp``) and started ``latency_ms`` before,
     so the gaps between bars show the scheduler's pacing (the rate limit per gateway) and
-    overlapping lanes show gateways worked on in parallel.
+    overlapping lanes show gateways worked on in parallel. Rows never sent (no ``latency_ms``)
+    have no bar. Pass the log the run wrote to (``apply_batch(..., log=log)``, the app's log):
+    its records are stamped as each call ends.
     """
     spans = _spans(_frame(source))
     fig, ax = _figure(height=max(2.4, 1.0 + 0.5 * spans["gateway"].nunique()))
@@ -147,7 +150,7 @@ def batch_timeline(source: Any, *, title: str = "Batch timeline: one lane per ga
                            label=outcome)
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles, strict=True))
-    ax.legend(unique.values(), unique.keys(), title="outcome", loc="upper right")
+    ax.legend(unique.values(), unique.keys(), title="outcome", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_yticks(range(len(lanes)), lanes)
     ax.set_ylim(-0.6, len(lanes) - 0.4)
     ax.set_xlabel("seconds since the first call started (each bar: one call, start to answer)")
