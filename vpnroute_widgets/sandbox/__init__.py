@@ -80,7 +80,7 @@ class Sandbox:
         self._server: SandboxServer | None = None
         self._endpoint: str | None = None
         self._lock = threading.Lock()
-        self._exit_hook = None
+        self._exit_hook: Callable[[], None] | None = None
 
     # --- lifecycle --------------------------------------------------------------------------
 

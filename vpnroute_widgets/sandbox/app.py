@@ -83,7 +83,7 @@ class RequestLog:
             return list(self) == list(other)
         return NotImplemented
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # compares like a list: unhashable like one
 
     def count(self, action: str | None = None) -> int:
         """How many requests (of ``action``, if given) arrived."""
@@ -183,11 +183,12 @@ class SandboxApp:
     def _early_fault(self, rule: FaultRule, call: Call, request_id: str, host: str) -> Reply | None:
         """Faults decided before the backend runs; None lets the request through (timeout, latency)."""
         if rule.kind == "error":
-            err = SandboxError(rule.code, rule.message, rule.status)
+            err = SandboxError(rule.code or "InternalError", rule.message, rule.status)
             return _error_reply(err, request_id, host, call.fmt)
         if rule.kind == "html_5xx":
-            reason = _REASONS.get(rule.status, "Server Error")
-            return Reply(rule.status, wire.html_page(rule.status, reason), "text/html", request_id)
+            status = rule.status or 502  # the rule sets its default; this keeps the type honest
+            reason = _REASONS.get(status, "Server Error")
+            return Reply(status, wire.html_page(status, reason), "text/html", request_id)
         if rule.kind in ("drop", "reset"):
             return Reply(0, b"", request_id=request_id, network=rule.kind)
         default = 30.0 if rule.kind == "timeout" else 0.0
@@ -224,7 +225,8 @@ def _late_fault(rule: FaultRule, reply: Reply, fmt: str) -> Reply:
     if rule.kind == "commit_then_drop":
         return Reply(0, b"", request_id=reply.request_id, network="drop")
     if rule.kind == "malformed":
-        return Reply(200, wire.malformed_body(reply.request_id, fmt), reply.content_type, reply.request_id)
+        return Reply(200, wire.malformed_body(reply.request_id or wire.new_request_id(), fmt), reply.content_type,
+                     reply.request_id)
     if rule.kind == "truncated":
         return Reply(200, reply.body, reply.content_type, reply.request_id, network="truncate")
     return reply

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl
 
 from .. import signing
@@ -42,7 +43,7 @@ class Incoming:
     method: str
     path: str
     query: list[tuple[str, str]]
-    headers: Mapping[str, str]  # case-insensitive lookups (http.client.HTTPMessage)
+    headers: Any  # case-insensitive lookups: http.client.HTTPMessage or email.message.Message
     body: bytes = b""
 
     def header(self, name: str) -> str | None:
@@ -169,7 +170,7 @@ def _verify_v3(call: Call, incoming: Incoming, key: AccessKey) -> None:
     if body_hash != signing.sha256_hex(incoming.body):
         raise SandboxError("SignatureDoesNotMatch", "The x-acs-content-sha256 header does not match the SHA-256 "
                                                     "of the request body.")
-    present = {name: incoming.header(name) for name in names if incoming.header(name) is not None}
+    present = {name: value for name in names if (value := incoming.header(name)) is not None}
     try:
         block, signed = signing.v3_canonical_headers(present, names)
     except KeyError as exc:

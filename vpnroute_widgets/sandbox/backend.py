@@ -42,8 +42,9 @@ __all__ = ["MESSAGES", "Backend", "SandboxError"]
 #: RouteEntryType values accepted by DescribeVpnRouteEntries: the documented ``custom`` and ``bgp`` in any
 #: case, and the ``System`` of older SDK examples (the routes that are not destination routes).
 ROUTE_ENTRY_TYPES = {"custom": CUSTOM, "bgp": BGP, "system": BGP}
-_WRITES = {"CreateVpnRouteEntry": RouteEntryRequest, "DeleteVpnRouteEntry": DeleteRouteEntryRequest,
-           "ModifyVpnRouteEntryWeight": ModifyRouteWeightRequest, "PublishVpnRouteEntry": PublishRouteRequest}
+_WRITES: dict[str, type[ApiRequest]] = {
+    "CreateVpnRouteEntry": RouteEntryRequest, "DeleteVpnRouteEntry": DeleteRouteEntryRequest,
+    "ModifyVpnRouteEntryWeight": ModifyRouteWeightRequest, "PublishVpnRouteEntry": PublishRouteRequest}
 
 
 class Backend:
@@ -132,7 +133,7 @@ class Backend:
             self._tokens[token] = (identity, dict(result))
         return result
 
-    def _request(self, action: str, params: Mapping[str, str]) -> ApiRequest:
+    def _request(self, action: str, params: Mapping[str, str]) -> Any:
         """The operation's validated request; every required parameter must be present and non-empty."""
         for name in OPERATIONS[action].required:
             if params.get(name) in (None, ""):

@@ -63,7 +63,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         path, _, query = self.path.partition("?")
         incoming = Incoming(self.command, path or "/", parse_qsl(query, keep_blank_values=True), self.headers, body)
-        app: SandboxApp = self.server.app
+        app: SandboxApp = self.server.app  # type: ignore[attr-defined]  # set by _Server
         try:
             reply = app.dispatch(incoming)
         except Exception:  # never a traceback to the client or the notebook
@@ -151,7 +151,8 @@ class SandboxServer:
     def __init__(self, app: SandboxApp, host: str = "127.0.0.1", port: int = 0):
         self.app = app
         self._httpd = _Server((host, port), app)
-        self.host, self.port = self._httpd.server_address[:2]
+        address = self._httpd.server_address
+        self.host, self.port = str(address[0]), int(address[1])
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"vpnroute-sandbox:{self.port}", daemon=True)
 

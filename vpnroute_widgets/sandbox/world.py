@@ -176,6 +176,6 @@ def build_world(seed: int = 0, *, gateways: int = 2, route_quota: int = 100, sma
                           created=created + 200))
     from . import seeding  # seeding builds the dataclasses above
 
-    specs = tuple(specs)
-    return World(seed, _keys(seed), specs, connections=seeding.connections(seed, specs),
-                 routes=seeding.routes(seed, specs, routes_per_gateway), routes_per_gateway=routes_per_gateway)
+    frozen = tuple(specs)
+    return World(seed, _keys(seed), frozen, connections=seeding.connections(seed, frozen),
+                 routes=seeding.routes(seed, frozen, routes_per_gateway), routes_per_gateway=routes_per_gateway)
