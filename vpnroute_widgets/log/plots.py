@@ -49,6 +49,13 @@ def _figure(width: float = 7.0, height: float = 3.6):
     return fig, fig.add_subplot()
 
 
+def _whole_counts(ax) -> None:
+    """Counts of calls are whole numbers: no 0.5 ticks."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _gateways(frame: pd.DataFrame) -> pd.Series:
     column = frame["vpn_gateway_id"] if "vpn_gateway_id" in frame else pd.Series(pd.NA, index=frame.index)
     return column.astype(object).where(column.notna(), NO_GATEWAY).astype(str)
@@ -82,6 +89,7 @@ def outcomes_by_gateway(source: Any, *, title: str = "Calls per gateway by outco
         bottom = bottom + table[outcome]
     ax.set_xlabel("VPN gateway")
     ax.set_ylabel("calls")
+    _whole_counts(ax)
     ax.legend(title="outcome")
     ax.tick_params(axis="x", labelrotation=20)
     return fig
@@ -107,6 +115,7 @@ def latency_histogram(source: Any, *, bins: int = 40, title: str = "Latency of c
     ax.axvline(p95, color="tab:red", linestyle="--", label=f"p95 {p95:.0f} ms")
     ax.set_xlabel("latency (ms)")
     ax.set_ylabel("calls")
+    _whole_counts(ax)
     ax.legend()
     return fig
 
