@@ -468,3 +468,12 @@ def test_create_time_is_shown_in_utc_and_kept_raw(sb, log):
     assert isinstance(entry.create_time, int)
     shown = datetime.fromtimestamp(entry.create_time / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     assert shown in form.result.value and str(entry.create_time) not in form.result.value
+
+
+def test_the_signed_request_preview_has_a_copy_button_too(sb, log):
+    form = make_form(sb, log)
+    assert form.preview_copy.layout.display == "none"
+    fill(form, sb)
+    assert form.preview_copy.layout.display == "" and form.preview_copy.text.startswith("POST ")
+    assert html.escape(form.preview_copy.text.splitlines()[0]) in form.preview.value
+    assert sb.credentials.access_key_secret not in form.preview_copy.text

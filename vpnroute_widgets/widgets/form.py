@@ -29,7 +29,7 @@ from ..log.records import record_from_request
 from ..model import CHECKERS, RouteEntry, RouteEntryRequest
 from ..reference import REQUEST_FIELDS
 from .code_export import EXPORTERS, vpnroute_python
-from .codeblock import CodeBlock
+from .codeblock import CodeBlock, CopyButton
 from .common import (
     TaskRunner,
     card,
@@ -80,6 +80,8 @@ class RouteEntryForm(widgets.VBox):
         self.result = widgets.HTML()
         self.result.add_class("vw-result-card")
         self.preview = widgets.HTML()
+        self.preview_copy = CopyButton(hint="Copy the signed request (key id masked, signature hidden)",
+                                       layout=widgets.Layout(display="none"))
         self.code_choice = widgets.ToggleButtons(options=list(EXPORTERS), description="Export as",
                                                  style={"description_width": "initial", "button_width": "auto"})
         self.code = CodeBlock("exported code")
@@ -106,7 +108,8 @@ class RouteEntryForm(widgets.VBox):
             help_line = widgets.HTML(message(doc.description), layout=widgets.Layout(margin="0 0 4px 124px"))
             rows += [widgets.HBox([self.fields[doc.name], *extra, self.messages[doc.name]], layout=row_layout()),
                      help_line]
-        details = widgets.Accordion(children=[self.preview, widgets.VBox([self.code_choice, self.code])],
+        details = widgets.Accordion(children=[widgets.VBox([self.preview_copy, self.preview]),
+                                              widgets.VBox([self.code_choice, self.code])],
                                     titles=("Preview: what will be sent", "Code export"))
         actions = widgets.HBox([self.submit, self.fill_demo, self.status], layout=row_layout(margin="6px 0"))
         return [*rows, self.target, actions, self.result, details]
@@ -194,6 +197,7 @@ class RouteEntryForm(widgets.VBox):
         if self.request is None:
             bad = ", ".join(sorted(self.errors))
             self.preview.value = message(f"The preview appears when every field is valid (to fix: {bad}).")
+            self.preview_copy.layout.display = "none"
             return
         params = self._params_for_display()
         shown = dict(params)
@@ -201,10 +205,13 @@ class RouteEntryForm(widgets.VBox):
         try:
             signed = self.client().preview(OPERATION, params)
         except Exception as err:  # no credentials yet: show the parameters, say why no signature
-            wire = message(f"Signed request not available: {err}", "warn")
+            wire, text = message(f"Signed request not available: {err}", "warn"), ""
         else:
             headers = "\n".join(f"{k}: {v}" for k, v in signed["headers"].items())
-            wire = pre(f"{signed['method']} {signed['url']}\n{headers}")
+            text = f"{signed['method']} {signed['url']}\n{headers}"
+            wire = pre(text)
+        self.preview_copy.text = text
+        self.preview_copy.layout.display = "" if text else "none"
         self.preview.value = (f"{message('Parameters', 'text')}{table(shown.items())}"
                               f"{message('Signed request (AccessKeyId masked; signature and token hidden)', 'text')}"
                               f"{wire}")
