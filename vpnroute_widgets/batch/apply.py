@@ -155,13 +155,14 @@ def _finish_delete(job: Job, value: Any, error: BaseException | None) -> dict[st
 # --- running -----------------------------------------------------------------------------------
 
 
-class _Run:
-    """One scheduler run over some rows (others keep their record); ``with`` opens and closes its journal."""
+class RunBase:
+    """What every batch run has (apply, resume, rollback, sync): its ids, the scheduler and quiet client,
+    the cancel event, the log that also hears of each record, and the records decided so far."""
 
-    def __init__(self, client: Any, batch_id: str, operation: str, *, rate: float | None, burst: float | None,
-                 concurrency: int, cancel: threading.Event | None, progress: Callable[[Progress], None] | None,
-                 log: ResponseLog | None, max_failures: int, busy_timeout: float,
-                 journal: str | PathLike | None = None):
+    def __init__(self, client: Any, batch_id: str, operation: str, *, rate: float | None = None,
+                 burst: float | None = None, concurrency: int = 16, cancel: threading.Event | None = None,
+                 progress: Callable[[Progress], None] | None = None, log: ResponseLog | None = None,
+                 max_failures: int = 8, busy_timeout: float = 600.0, journal: str | PathLike | None = None):
         self.batch_id = batch_id
         self.operation = operation
         self.endpoint = urlsplit(client.endpoint).netloc if getattr(client, "endpoint", None) else None
@@ -173,6 +174,13 @@ class _Run:
         self.client = self.scheduler.client
         self.records: dict[int, dict[str, Any]] = {}
         self.journal_file = os.fspath(journal) if journal is not None else None
+
+
+class _Run(RunBase):
+    """One scheduler run over some rows (others keep their record); ``with`` opens and closes its journal."""
+
+    def __init__(self, client: Any, batch_id: str, operation: str, **options: Any):
+        super().__init__(client, batch_id, operation, **options)
         self.journal: Journal | NoJournal = NoJournal()
 
     def __enter__(self) -> _Run:

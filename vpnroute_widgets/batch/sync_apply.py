@@ -21,22 +21,19 @@ its number, ``row`` the input row, ``weight``/``publish_vpc`` the values after t
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from os import PathLike
 from typing import Any
-from urllib.parse import urlsplit
 
 import pandas as pd
 
 from ..errors import ApiError, describe_error
 from ..log.response_log import ResponseLog
 from ..model import RouteEntryRequest
-from .apply import BatchResult
+from .apply import BatchResult, RunBase
 from .journal import UNANSWERED, Journal, JournalError, _as_record, read_journal
-from .pacing import batch_scheduler
 from .scheduler import Job, Progress
 from .sync_plan import WRITES, Step, SyncPlan
 from .sync_report import is_sync_report, sync_records
@@ -154,23 +151,11 @@ def _answered(step: Step, job: Job, value: Any, error: BaseException | None, len
 # --- running steps ---------------------------------------------------------------------------------
 
 
-class _StepRun:
+class _StepRun(RunBase):
     """Steps of one run to one record each: decided ones at once, the rest through the scheduler."""
 
-    def __init__(self, client: Any, batch_id: str, operation: str, *, rate: float | None = None,
-                 burst: float | None = None, concurrency: int = 16, cancel: threading.Event | None = None,
-                 progress: Callable[[Progress], None] | None = None, log: ResponseLog | None = None,
-                 max_failures: int = 8, busy_timeout: float = 600.0, journal: str | PathLike | None = None):
-        self.batch_id, self.operation = batch_id, operation
-        self.endpoint = urlsplit(client.endpoint).netloc if getattr(client, "endpoint", None) else None
-        self.cancel = cancel or threading.Event()
-        self.shared_log = log if log is not None else getattr(client, "log", None)
-        self.scheduler = batch_scheduler(client, rate=rate, burst=burst, concurrency=concurrency,
-                                         max_failures=max_failures, busy_timeout=busy_timeout, cancel=self.cancel,
-                                         progress=progress)
-        self.client = self.scheduler.client
-        self.journal_file = os.fspath(journal) if journal is not None else None
-        self.records: dict[int, dict[str, Any]] = {}
+    def __init__(self, client: Any, batch_id: str, operation: str, **options: Any):
+        super().__init__(client, batch_id, operation, **options)
         self.outcomes: dict[int, str] = {}
         self.history: list[dict[str, Any]] = []  # an earlier run's ok steps that this plan no longer has
 
