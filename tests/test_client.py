@@ -262,7 +262,7 @@ def test_describe_follows_every_page(stub, fmt):
     ctype = "text/xml" if fmt == "XML" else "application/json"
     stub.script(reply(200, _page(routes[:50], 51, 1, fmt), ctype), reply(200, _page(routes[50:], 51, 2, fmt), ctype))
     client = make_client(stub, format=fmt, signature_version="v1" if fmt == "XML" else "v3")
-    entries = client.describe_vpn_route_entries("cn-hangzhou", GATEWAY)
+    entries = client.describe_vpn_route_entries("cn-hangzhou", GATEWAY, route_entry_type="custom")
     assert [e.route_dest for e in entries] == [r["RouteDest"] for r in routes]
     assert all(isinstance(e.weight, int) and isinstance(e.create_time, int) for e in entries)
     assert [r.params["PageNumber"] for r in stub.requests] == ["1", "2"]
@@ -271,7 +271,7 @@ def test_describe_follows_every_page(stub, fmt):
 def test_describe_with_a_single_xml_item_is_still_a_list(stub):
     stub.script(reply(200, _page([_route(0)], 1, 1, "XML"), "text/xml"))
     client = make_client(stub, format="XML", signature_version="v1")
-    assert len(client.describe_vpn_route_entries("cn-hangzhou", GATEWAY)) == 1
+    assert len(client.describe_vpn_route_entries("cn-hangzhou", GATEWAY, route_entry_type="custom")) == 1
 
 
 def test_delete_after_an_unknown_outcome_accepts_route_gone(stub):

@@ -45,12 +45,16 @@ def test_create_list_delete(sb, style):
         sb.vpn_gateway_id, "10.0.0.0/24", 100, "published")
     assert isinstance(entry.create_time, int) and entry.request_id
     client.create_vpn_route_entry(request(sb, hop=sb.next_hops[1], weight=0))
-    listed = client.describe_vpn_route_entries(sb.region_id, sb.vpn_gateway_id)
+    listed = client.describe_vpn_route_entries(sb.region_id, sb.vpn_gateway_id, route_entry_type="custom")
     assert {(e.next_hop, e.weight) for e in listed} == {(sb.next_hops[0], 100), (sb.next_hops[1], 0)}
-    assert all(e.route_entry_type == "Custom" for e in listed)
-    assert client.describe_vpn_route_entries(sb.region_id, sb.vpn_gateway_id, route_entry_type="System") == []
+    assert all(e.route_entry_type == "custom" for e in listed)
+    learned = client.describe_vpn_route_entries(sb.region_id, sb.vpn_gateway_id, route_entry_type="bgp")
+    assert learned and all(e.route_entry_type == "bgp" and e.is_bgp for e in learned)  # the demo world's BGP routes
+    everything = client.describe_vpn_route_entries(sb.region_id, sb.vpn_gateway_id)
+    assert len(everything) == len(listed) + len(learned)  # no filter: yours and the learned ones
     request_id = client.delete_vpn_route_entry(sb.region_id, sb.vpn_gateway_id, "10.0.0.0/24", sb.next_hop, 100)
-    assert request_id and len(client.describe_vpn_route_entries(sb.region_id, sb.vpn_gateway_id)) == 1
+    assert request_id
+    assert len(client.describe_vpn_route_entries(sb.region_id, sb.vpn_gateway_id, route_entry_type="custom")) == 1
     wire = {"v1": "v1", "v3": "v3"}[style[1]]
     assert {r["signature"] for r in sb.requests} == {wire}
 
@@ -59,7 +63,7 @@ def test_describe_follows_every_page(sb, style):
     client = client_for(sb, style)
     for i in range(55):
         sb.backend.handle(sb.world.key_for("owner"), "CreateVpnRouteEntry", request(sb, f"10.{i}.0.0/24").to_params())
-    listed = client.describe_vpn_route_entries(sb.region_id, sb.vpn_gateway_id)
+    listed = client.describe_vpn_route_entries(sb.region_id, sb.vpn_gateway_id, route_entry_type="custom")
     assert [e.route_dest for e in listed] == [f"10.{i}.0.0/24" for i in range(55)]
     pages = [r["params"]["PageNumber"] for r in sb.requests if r["action"] == "DescribeVpnRouteEntries"]
     assert pages == ["1", "2"]

@@ -18,7 +18,7 @@ __all__ = ["BUSY_CODES", "RetryPolicy", "TokenBucket", "is_busy", "is_throttling
 
 #: Codes meaning "this gateway is busy with another change": wait for the gateway, not for the quota.
 BUSY_CODES = frozenset({"VpnGateway.Configuring", "TaskConflict", "VpnTask.CONFLICT", "Appliance.Configuring",
-                        "VpnConnection.Configuring"})
+                        "VpnConnection.Configuring", "VpnRouteEntry.Configuring", "IncorrectStatus.VpnGateway"})
 
 
 def is_busy(error: BaseException | None) -> bool:
