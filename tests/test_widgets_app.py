@@ -34,7 +34,7 @@ def states(root) -> str:
 
 def test_one_line_shows_four_tabs_sharing_one_client_and_log(app):
     assert isinstance(app, ipywidgets.Tab) and tuple(app.titles) == TITLES and app.selected_index == 1
-    assert app.children == (app.connection, app.form, app.batch, app.log_view)
+    assert app.children == (app.connection, app.form, app.batch, app.routes, app.log_view)
     assert app.connection.client.log is app.response_log
     assert app.form.client() is app.connection.client and app.log_view.response_log is app.response_log
     if vw.BatchPanel is None:

@@ -209,3 +209,19 @@ def test_a_hostile_name_is_escaped(sb, tmp_path):
         assert "<script>" not in html and "&lt;script&gt;" in html
     finally:
         tab.close()
+
+
+def test_the_app_has_a_routes_tab_that_reads_when_first_shown(sb, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    app = vw.app(connection=vw.ConnectionPanel(sandbox=sb, home=tmp_path))
+    try:
+        assert app.titles[3] == "Routes" and app.children[3] is app.routes and isinstance(app.routes, RouteTable)
+        assert sb.requests.count("DescribeVpnGateways") == 0  # nothing read before the tab is shown
+        app.selected_index = 3
+        app.routes.wait()
+        assert app.routes.loaded and app.routes.gateway.value == sb.vpn_gateway_id
+        assert len(app.routes.table.frame) > 0 and "<svg" in app.routes.picture.value
+        app.connection.reset_sandbox.click()  # a connection change: the table waits for Refresh
+        assert not app.routes.loaded and "press Refresh" in app.routes.status.value
+    finally:
+        app.close()

@@ -42,7 +42,7 @@ def test_make_lab_opens_the_quickstart(page, fresh_clone: Path, jupyter_env, tmp
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells").first.click()
         outputs = page.locator(".jp-OutputArea-output")
-        outputs.get_by_role("tab", name="Route").wait_for()
+        outputs.get_by_role("tab", name="Route", exact=True).wait_for()
         # "Use demo values" appears only once the app's sandbox runs and offers its demo gateways.
         outputs.locator("button.widget-button", has_text="Use demo values").wait_for()
     finally:

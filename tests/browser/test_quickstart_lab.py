@@ -22,8 +22,8 @@ def open_app(lab):
     """Open the quickstart, Run All, and return the output that holds the app (its tab bar)."""
     lab.open(QUICKSTART)
     lab.run_all()
-    app = lab.outputs.filter(has=lab.page.get_by_role("tab", name="Route")).first
-    app.get_by_role("tab", name="Route").wait_for()
+    app = lab.outputs.filter(has=lab.page.get_by_role("tab", name="Route", exact=True)).first
+    app.get_by_role("tab", name="Route", exact=True).wait_for()
     # The code cells after the app create 10.0.0.0/24 and describe the gateway: wait until they ran.
     lab.outputs.filter(has_text="quickstart").first.wait_for()
     lab.wait_idle()
@@ -90,7 +90,7 @@ def test_dark_theme_keeps_the_form_readable(lab):
         "typed text": labelled_input(app, "RouteDest"),
         "error message": app.locator(".widget-html span", has_text="has host bits set"),
         "help text": app.locator(".widget-html span", has_text=re.compile("^The destination CIDR block")),
-        "tab title": app.get_by_role("tab", name="Route"),
+        "tab title": app.get_by_role("tab", name="Route", exact=True),
     }
     measured = {name: contrast(locator) for name, locator in form_parts.items()}
     app.screenshot(path=str(ARTIFACTS / "quickstart-dark-theme-invalid.png"))

@@ -22,8 +22,8 @@ READABLE = 4.5  # WCAG AA for normal text
 def open_app(lab, tab: str):
     lab.open(APP)
     lab.run_all()
-    app = lab.outputs.filter(has=lab.page.get_by_role("tab", name="Route")).first
-    app.get_by_role("tab", name=tab).click()
+    app = lab.outputs.filter(has=lab.page.get_by_role("tab", name="Route", exact=True)).first
+    app.get_by_role("tab", name=tab, exact=True).click()
     lab.wait_idle()
     return app
 
@@ -51,7 +51,7 @@ def test_demo_values_and_the_copy_button(lab):
 def test_cloud_mode_without_keys_says_what_to_do_readably_in_the_dark(lab):
     app = open_app(lab, "Connection")
     app.locator(".widget-toggle-button", has_text="Alibaba Cloud").click()
-    app.get_by_role("tab", name="Route").click()
+    app.get_by_role("tab", name="Route", exact=True).click()
     target = app.locator(".vw-target", has_text="cannot be sent yet")
     target.wait_for()
     for name, value in (("RegionId", "cn-hangzhou"), ("VpnGatewayId", "vpn-bp1a3kqjiiq9legfx0000"),

@@ -14,7 +14,7 @@ NEW_ROUTE = "10.30.0.0/24"
 def create_route_in(page) -> None:
     """Use the demo values, type a destination, create it, and find it in the Log tab."""
     body = page.locator("body")
-    body.get_by_role("tab", name="Route").click()
+    body.get_by_role("tab", name="Route", exact=True).click()
     body.locator("button.widget-button", has_text="Use demo values").click()
     type_into(labelled_input(body, "RouteDest"), NEW_ROUTE)
     button = body.locator("button.widget-button", has_text="Create route")

@@ -1,4 +1,4 @@
-"""The whole tool as one widget: Connection, Route, Batch and Log tabs sharing one client and one log.
+"""The whole tool as one widget: Connection, Route, Batch, Routes and Log tabs sharing one client and one log.
 
 ``vw.app()`` in a notebook cell is all it takes: sandbox mode is the default, so the first
 route can be created with no account and no setup.
@@ -14,10 +14,12 @@ from .common import message
 from .connection import ConnectionPanel
 from .form import RouteEntryForm
 from .logview import LogView
+from .pickers import AccountPickers
+from .routes import RouteTable
 
 __all__ = ["App", "app"]
 
-TITLES = ("Connection", "Route", "Batch", "Log")
+TITLES = ("Connection", "Route", "Batch", "Routes", "Log")
 # The app never makes its output area scroll sideways (a 4 px scrollbar showed under every app):
 # its own box clips horizontally and fits the output's width; wide tables scroll inside their box.
 APP_CSS = (".jp-OutputArea-output:has(> .vw-app),.jp-OutputArea-output:has(> * > .vw-app){overflow-x:hidden}"
@@ -26,19 +28,20 @@ APP_CSS = (".jp-OutputArea-output:has(> .vw-app),.jp-OutputArea-output:has(> * >
 
 
 def _batch_tab(connection: ConnectionPanel, log: Any) -> widgets.Widget:
-    """The BatchPanel when its module exists; a placeholder until then."""
+    """The Batch tab: a BatchPanel with its sync mode ("Make the gateway match this file")."""
     try:
-        from .batch_panel import BatchPanel
+        from .sync_mode import BatchTab
     except ImportError:
         return widgets.HTML(message("Batch: coming soon.", "muted", small=False))
-    return BatchPanel(connection, log)
+    return BatchTab(connection, log)
 
 
 class App(widgets.Tab):
-    """Tabs for Connection, Route, Batch and Log, wired to one ConnectionPanel and one ResponseLog.
+    """Tabs for Connection, Route, Batch, Routes and Log, wired to one ConnectionPanel and one ResponseLog.
 
-    Public parts: ``connection``, ``form``, ``batch``, ``log_view``, ``log``; ``close()`` also stops
-    the sandbox the connection started.
+    Public parts: ``connection``, ``form`` (with ``pickers`` in Alibaba Cloud mode), ``batch``, ``routes``,
+    ``log_view``, ``log``; ``close()`` also stops the sandbox the connection started. The Routes tab
+    reads its gateway the first time it is shown.
     """
 
     def __init__(self, log: Any = None, *, connection: ConnectionPanel | None = None, **kwargs: Any):
@@ -49,17 +52,26 @@ class App(widgets.Tab):
         self.response_log = log
         self.connection = connection or ConnectionPanel(log=log)
         self.form = RouteEntryForm(client=self.connection, log=log)
+        self.pickers = AccountPickers(self.connection, self.form)
+        self.form.children = (self.pickers, *self.form.children)
         self.batch = _batch_tab(self.connection, log)
+        self.routes = RouteTable(self.connection, log)
         self.log_view = LogView(log)
         # a <style> applies wherever it sits in the page, so it rides along in the first tab
         self.style_sheet = widgets.HTML(f"<style>{APP_CSS}</style>", layout=widgets.Layout(height="0px"))
         self.connection.children = (*self.connection.children, self.style_sheet)
-        super().__init__(children=[self.connection, self.form, self.batch, self.log_view], titles=TITLES,
+        super().__init__(children=[self.connection, self.form, self.batch, self.routes, self.log_view], titles=TITLES,
                          selected_index=1, layout=widgets.Layout(width="100%", overflow="hidden visible"),
                          **kwargs)
         self.add_class("vw-app")  # a stable hook for browser tests and user CSS
         self.connection.on_change(self._on_connection)
         self._on_connection()
+        self.observe(self._on_tab, names="selected_index")
+
+    def _on_tab(self, _change: dict) -> None:
+        """The Routes tab reads its gateway when first shown (and after a connection change)."""
+        if self.selected_index == TITLES.index("Routes") and not self.routes.loaded:
+            self.routes.refresh()
 
     def _on_connection(self) -> None:
         """The client changed: offer the new quick picks, re-sign the preview, drop the old result card."""
@@ -71,7 +83,7 @@ class App(widgets.Tab):
         self.form.set_quick_picks(picks)
 
     def close(self) -> None:
-        for child in (self.form, self.batch, self.log_view, self.connection):
+        for child in (self.pickers, self.form, self.batch, self.routes, self.log_view, self.connection):
             child.close()
         super().close()
 
