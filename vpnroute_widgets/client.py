@@ -166,16 +166,25 @@ class VpcClient(RouteOperations):
 
     # --- the call loop --------------------------------------------------------------------
 
-    def call(self, action: str, params: Mapping[str, str], *,
-             context: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Sign, send, retry and parse one logical call; record its outcome. Returns the body as a dict."""
+    def call(self, action: str, params: Mapping[str, str], *, context: Mapping[str, Any] | None = None,
+             check: Callable[[dict[str, Any]], Any] | None = None) -> dict[str, Any]:
+        """Sign, send, retry and parse one logical call; record its outcome. Returns the body as a dict.
+
+        ``check(data)`` (optional) judges an answer the service gave: when it raises a toolkit error
+        (a page that proves the server is lying, an answer that cannot be read), the call's record
+        is that error, not "ok", and the error is raised.
+        """
         _check_params(params)
         endpoint = self._endpoint_for(params.get("RegionId"))
         started = self.config.clock()
+        attempts = 0  # set once an answer came back; a failure of the loop carries its own count
         try:
             data, status, attempts = self._attempt_loop(action, params, endpoint)
+            if check is not None:
+                check(data)
         except VpnRouteError as err:
-            self._record(action, params, endpoint, started, getattr(err, "attempts", 1), context, error=err)
+            attempts = max(attempts, getattr(err, "attempts", 1))
+            self._record(action, params, endpoint, started, attempts, context, error=err)
             raise
         self._record(action, params, endpoint, started, attempts, context, data=data, status=status)
         return data

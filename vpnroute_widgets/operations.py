@@ -71,8 +71,8 @@ class RouteOperations:
 
     config: Any
 
-    def call(self, action: str, params: Mapping[str, str], *,
-             context: Context = None) -> dict[str, Any]:  # pragma: no cover - VpcClient's
+    def call(self, action: str, params: Mapping[str, str], *, context: Context = None,
+             check: Callable[[dict[str, Any]], Any] | None = None) -> dict[str, Any]:  # pragma: no cover - VpcClient's
         raise NotImplementedError
 
     # --- writes ------------------------------------------------------------------------------
@@ -150,8 +150,11 @@ class RouteOperations:
         The value also answers ``gateway["Status"]`` (API names), as the dict returned before did.
         """
         request = DescribeGatewayRequest(region_id, vpn_gateway_id)
-        data = self.call(DESCRIBE_GATEWAY, request.to_params(), context=context)
-        return _read(VpnGateway.from_api, DESCRIBE_GATEWAY, data, data.get("RequestId"))
+        read: list[VpnGateway] = []
+        self.call(DESCRIBE_GATEWAY, request.to_params(), context=context,
+                  check=lambda data: read.append(_read(VpnGateway.from_api, DESCRIBE_GATEWAY, data,
+                                                       data.get("RequestId"))))
+        return read[0]
 
     def describe_vpn_gateways(self, region_id: str, *, vpc_id: str | None = None,
                               context: Context = None) -> list[VpnGateway]:
@@ -199,8 +202,11 @@ class RouteOperations:
         """
         pager = _Pager(action, OPERATIONS[action].page_size_max, max_pages)
         for page in range(1, max_pages + 1):
-            data = self.call(action, {**params, "PageNumber": str(page), "PageSize": str(pager.size)}, context=context)
-            if pager.add(page, data, list_items(data, outer, inner)):
+            judged: list[bool] = []  # the page's checks run inside the call, so a lying page is recorded as an error
+            self.call(action, {**params, "PageNumber": str(page), "PageSize": str(pager.size)}, context=context,
+                      check=lambda data, page=page, judged=judged: judged.append(  # type: ignore[misc]
+                          pager.add(page, data, list_items(data, outer, inner))))
+            if judged[0]:
                 return pager.items
         raise pager.error(max_pages, None, f"did not end within {max_pages:,} pages")  # pragma: no cover
 
