@@ -43,6 +43,8 @@ _LAZY = {
     "ConnectionPanel": "vpnroute_widgets.widgets",
     "LogView": "vpnroute_widgets.widgets",
     "BatchPanel": "vpnroute_widgets.widgets",
+    "RouteTable": "vpnroute_widgets.widgets.routes",
+    "route_picture": "vpnroute_widgets.widgets.route_picture",
     "Batch": "vpnroute_widgets.batch",
     "plan_batch": "vpnroute_widgets.batch",
     "apply_batch": "vpnroute_widgets.batch",
