@@ -34,8 +34,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = REPO / "notebooks"
 EXECUTED = ["01_quickstart.ipynb", "02_batch_from_csv.ipynb", "03_errors_and_retries.ipynb", "04_reports.ipynb",
-            "07_sync_and_drift.ipynb", "app.ipynb"]
-ALL_NOTEBOOKS = [*EXECUTED[:5], "05_real_account.ipynb", "app.ipynb"]
+            "06_route_lifecycle.ipynb", "07_sync_and_drift.ipynb", "app.ipynb"]
+ALL_NOTEBOOKS = [*EXECUTED[:6], "05_real_account.ipynb", "app.ipynb"]
 WITH_WIDGETS = {"01_quickstart.ipynb", "02_batch_from_csv.ipynb", "app.ipynb"}
 SENTINEL_KEY_ID = "LTAI" "5tSENTINELKEYID0000"
 SENTINEL_SECRET = "sentinel-SECRET-must-never-be-saved-7f3a9c"  # noqa: S105 - a marker, not a credential
