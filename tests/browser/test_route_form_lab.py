@@ -40,9 +40,9 @@ def test_demo_values_and_the_copy_button(lab):
     app.locator(".widget-toggle-button", has_text="vpnroute_widgets").click()
     code = app.locator(".vw-code-block pre", has_text="sandbox_at")
     code.wait_for()
-    copy = app.locator("button.vw-copy-button").first
+    copy = app.locator('button.vw-copy-button[title^="Copy the exported code"]')
     copy.click()
-    app.locator("button.vw-copy-button", has_text="Copied").wait_for()
+    app.locator('button.vw-copy-button[title^="Copy the exported code"]', has_text="Copied").wait_for()
     copied = lab.page.evaluate("() => navigator.clipboard.readText()")
     assert "vw.ConnectionPanel.sandbox_at(" in copied and route_dest in copied
     assert copied.strip() == code.inner_text().strip()
@@ -76,7 +76,7 @@ def test_cloud_mode_without_keys_says_what_to_do_readably_in_the_dark(lab):
     lab.wait_idle()
     parts = {"target line": target.locator("span"), "card title": card.locator("div").nth(1),
              "what to do": card.locator("td").first, "a place searched": places.first,
-             "copy button": app.locator("button.vw-copy-button")}
+             "copy button": app.locator('button.vw-copy-button[title^="Copy the exported code"]')}
     measured = {name: contrast(locator) for name, locator in parts.items() if locator.count()}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     app.screenshot(path=str(ARTIFACTS / "route-cloud-dark-theme.png"))
