@@ -198,7 +198,7 @@ def _read_gateways(client: Any, lines: list[dict[str, Any]]) -> tuple[dict[tuple
     gateways = sorted({(ln["region_id"], ln["vpn_gateway_id"]) for ln in lines if ln["status"] == "ready"})
     for region, gateway in gateways:
         try:
-            existing[region, gateway] = reader.describe_vpn_route_entries(region, gateway, route_entry_type="custom")
+            existing[region, gateway] = reader.describe_vpn_route_entries(region, gateway)  # BGP too: an export reads back as "exists"
         except ApiError as err:
             if err.retryable:
                 notes.append(f"{gateway}: routes not read ({err.code}); rows not checked against the gateway")
