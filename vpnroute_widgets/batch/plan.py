@@ -198,7 +198,8 @@ def _read_gateways(client: Any, lines: list[dict[str, Any]]) -> tuple[dict[tuple
     gateways = sorted({(ln["region_id"], ln["vpn_gateway_id"]) for ln in lines if ln["status"] == "ready"})
     for region, gateway in gateways:
         try:
-            existing[region, gateway] = reader.describe_vpn_route_entries(region, gateway)  # BGP too: an export reads back as "exists"
+            # BGP routes too: a row naming one is "exists", so an exported table reads back unchanged
+            existing[region, gateway] = reader.describe_vpn_route_entries(region, gateway)
         except ApiError as err:
             if err.retryable:
                 notes.append(f"{gateway}: routes not read ({err.code}); rows not checked against the gateway")
