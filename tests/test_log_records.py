@@ -55,3 +55,13 @@ def test_secret_looking_keys_are_recognised():
 def test_records_module_stays_free_of_pandas():
     code = "import sys, vpnroute_widgets.log.records; assert 'pandas' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)  # noqa: S603
+
+
+def test_a_weight_change_records_the_new_weight_and_the_old_one():
+    params = {"RegionId": "cn-hangzhou", "VpnGatewayId": "vpn-bp1abcd", "RouteDest": "10.0.0.0/24",
+              "NextHop": "vco-bp1abcd", "Weight": "100", "NewWeight": "0"}
+    record = record_from_request("ModifyVpnRouteEntryWeight", params)
+    assert (record["weight"], record["old_weight"]) == (0, 100)
+    create = {k: v for k, v in params.items() if k != "NewWeight"}
+    assert "old_weight" not in record_from_request("CreateVpnRouteEntry", create)
+    assert record_from_request("CreateVpnRouteEntry", create)["weight"] == 100

@@ -44,7 +44,7 @@ COLUMNS: tuple[str, ...] = (
     "row",
     "action",  # a sync step's kind (create, modify_weight, publish, withdraw, delete); empty otherwise
     "step",  # a sync step's number in its plan (a row of the input may have several steps)
-    "old_weight",  # a sync step: the route's Weight before it
+    "old_weight",  # a sync step or a weight change: the route's Weight before it
     "old_publish_vpc",  # a sync step: whether the route was published before it
 )
 
@@ -82,10 +82,15 @@ def record_from_request(operation: str, params: Mapping[str, Any], **fields: Any
 
     Only the known request columns are copied, so signature parameters, keys and
     tokens in ``params`` can never reach a record. ``fields`` adds or overrides columns.
+    A weight change (``NewWeight``) is recorded as sync steps are: ``weight`` is the route's
+    weight after the call, ``old_weight`` the one before, so the log alone says what changed.
     """
     record: dict[str, Any] = {"timestamp": now_utc(), "operation": operation}
     for name, column in PARAM_COLUMNS.items():
         if name in params:
             record[column] = _wire_to_value(column, params[name])
+    if "NewWeight" in params:
+        record["old_weight"] = record.get("weight")
+        record["weight"] = _wire_to_value("weight", params["NewWeight"])
     record.update(fields)
     return record
