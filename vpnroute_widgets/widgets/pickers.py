@@ -109,7 +109,8 @@ class AccountPickers(widgets.VBox):
                 picks = await asyncio.get_running_loop().run_in_executor(None, account_picks, client,
                                                                          region or client.region_id)
             except Exception as err:  # noqa: BLE001 - shown beside the pickers; typing ids still works
-                found, text, role = {}, (f"No gateways offered ({type(err).__name__}: {str(err).splitlines()[0]}). "
+                first = (str(err).splitlines() or [""])[0].removesuffix("Looked in:").strip()
+                found, text, role = {}, (f"No gateways offered ({type(err).__name__}: {first}). "
                                          "Type the ids by hand, or fix the connection."), "warn"
             else:
                 count = sum(len(g["next_hops"]) for g in picks["gateways"])
