@@ -40,7 +40,7 @@ from .common import (
     row_layout,
     table,
 )
-from .demo import free_route_dest
+from .demo import DemoValues
 from .inputs import REGIONS, input_for
 
 __all__ = ["REGIONS", "RouteEntryForm"]
@@ -49,7 +49,7 @@ OPERATION = "CreateVpnRouteEntry"
 TICK_S = 0.1
 
 
-class RouteEntryForm(widgets.VBox):
+class RouteEntryForm(DemoValues, widgets.VBox):
     """A form for CreateVpnRouteEntry: inputs, live checks, preview, code export, submit, result card.
 
     ``client`` is a VpcClient, a zero-argument callable returning one, or an object with a
@@ -159,13 +159,10 @@ class RouteEntryForm(widgets.VBox):
         self.clear_result()
 
     def clear_result(self) -> None:
-        """Drop the last result card and status: they described other inputs or another connection.
-
-        Not while a request is in flight: its answer (and the ClientToken it puts back) is coming.
-        """
+        """Drop the last result card and status (they described other inputs or another connection);
+        not while a request is in flight: its answer, and the ClientToken it puts back, are coming."""
         if not self._in_flight:
-            self.result.value = ""
-            self.status.value = ""
+            self.result.value = self.status.value = ""
 
     # --- connection-dependent parts -----------------------------------------------------
 
@@ -270,34 +267,6 @@ class RouteEntryForm(widgets.VBox):
         if not hops:
             hops = [h for g in gateways for h in g.get("next_hops", ())]
         self.fields["NextHop"].options = tuple(dict.fromkeys(hops))
-
-    def _on_fill_demo(self, _button=None) -> None:
-        """Fill region, gateway and next hop now; read the gateway's routes in a worker for a free RouteDest."""
-        gateways = self.quick_picks.get("gateways") or []
-        if not gateways or self._demo_runner.busy:
-            return
-        region = self.quick_picks.get("region_id") or self.fields["RegionId"].value
-        gateway = gateways[0]["vpn_gateway_id"]
-        self.fields["RegionId"].value = region
-        self.fields["VpnGatewayId"].value = gateway
-        self.fields["NextHop"].value = (gateways[0].get("next_hops") or [""])[0]
-        self.status.value = message(f"Looking for a RouteDest not yet on {gateway}…", "info")
-        self._demo_runner.start(self._pick_free_dest(region, gateway, self.fields["RouteDest"].value))
-
-    async def _pick_free_dest(self, region: str, gateway: str, typed: str) -> None:
-        """Read the gateway's routes (every page) in an executor; offer the first free /24."""
-        loop = asyncio.get_running_loop()
-        try:
-            client = self._logging_client(self.client())
-            entries = await loop.run_in_executor(None, client.describe_vpn_route_entries, region, gateway)
-            dest = free_route_dest(e.route_dest for e in entries)
-        except Exception as err:  # noqa: BLE001 - shown in the form, never raised into the kernel's loop
-            self.status.value = message(f"Could not read {gateway}'s routes: {err}", "error")
-            return
-        if self.fields["RouteDest"].value != typed:  # typed over meanwhile: the user's value wins
-            return
-        self.fields["RouteDest"].value = dest
-        self.status.value = message(f"{dest} is not on {gateway} yet ({len(entries)} routes there).", "muted")
 
     def _on_generate(self, _button=None) -> None:
         self.fields["ClientToken"].value = str(uuid.uuid4())
