@@ -178,3 +178,9 @@ def test_state_stays_small_and_refresh_fast_at_100k_records():
     size = state_size(view)
     assert size < 40_000, size  # about 28 KB, flat from 1k to 100k records
     assert per_refresh < 0.05, per_refresh
+
+
+def test_counts_say_how_many_rows_the_table_shows(log):
+    log.extend(record(i) for i in range(30))
+    view = LogView(log, rows=5)
+    assert "30 records" in view.counts.value and "the newest 5 matching" in view.counts.value

@@ -195,15 +195,16 @@ class LogView(widgets.VBox):
         self._pending = False
         self._last_render = time.monotonic()
         counts = self.response_log.counts()
-        parts = [f"{len(self.response_log)} records"] + [f"{k} {v}" for k, v in counts.items()]
-        self.counts.value = message(" · ".join(parts), "text", small=False)
         codes = [ALL, *sorted(self._tails.codes)]
         if list(self.code_filter.options) != codes:
             current = self.code_filter.value
             self.code_filter.options = codes
             self.code_filter.value = current if current in codes else ALL
-        self.table.show(log_frame(self.visible_records()), status_column="outcome",
-                        empty_text="No records to show.")
+        shown = self.visible_records()
+        parts = [f"{len(self.response_log)} records"] + [f"{k} {v}" for k, v in counts.items()]
+        self.counts.value = message(" · ".join(parts) + f" (the table: the newest {len(shown)} matching)",
+                                    "text", small=False)
+        self.table.show(log_frame(shown), status_column="outcome", empty_text="No records to show.")
 
     # --- actions ---
 
