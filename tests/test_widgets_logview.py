@@ -100,7 +100,7 @@ def test_export_goes_to_notebooks_reports_inside_the_checkout(tmp_path, monkeypa
     view = LogView(log)
     path = view.export_csv()
     assert path.parent == tmp_path / "reports" and path.exists()  # created on first export
-    assert str(path) in view.download.value
+    assert str(path) in view.download.value and str(tmp_path / "reports") in view.export_button.tooltip
 
 
 def test_table_hides_empty_columns_colours_outcomes_and_keeps_ids_on_one_line(log):

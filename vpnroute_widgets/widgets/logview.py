@@ -122,7 +122,8 @@ class LogView(widgets.VBox):
         self.rows = widgets.BoundedIntText(value=rows, min=1, max=MAX_ROWS, description="Rows shown",
                                            style=labelled_style(), layout=widgets.Layout(width="220px"))
         self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
-        self.export_button = widgets.Button(description="Export CSV", icon="download")
+        self.export_button = widgets.Button(description="Export CSV", icon="download",
+                                            tooltip=f"Write the whole log as CSV into {self.export_dir}")
         self.clear_button = widgets.Button(description="Clear", icon="trash", button_style="warning",
                                            tooltip="Forget every record of the log")
         self._clear_armed_at: float | None = None
