@@ -88,8 +88,16 @@ def test_a_faster_gateway_lowers_the_estimate():
     assert lane.hi == pytest.approx(0.010) and lane.lo == 0.0
 
 
-def test_without_status_reads_the_write_itself_is_the_question():
+def test_without_status_reads_the_write_itself_is_the_question_and_the_pace_still_converges():
     lane = Lane(can_probe=False)
-    writes, reads = drive(lane, 30)
-    assert reads == 0 and writes > 30  # refused writes are how it learns
-    assert lane.hi is not None and lane.hi >= BUSY - 1e-9
+    writes, reads = drive(lane, 60)
+    assert reads == 0 and 60 < writes < 60 + 20  # refused writes are how it learns, a handful of them
+    assert lane.hi is not None and BUSY - 1e-9 <= lane.hi <= BUSY * 1.02 + 0.001
+
+
+def test_without_status_reads_a_refused_write_at_the_middle_sends_the_next_one_at_hi():
+    lane = Lane(can_probe=False, ref=0.0, lo=0.020, hi=0.060)
+    lane.changed(0.060, 1.0)
+    assert lane.bisecting and lane.not_before == pytest.approx(1.040) and not lane.wants_probe(1.04)
+    lane.refused(1.040, 1.041)
+    assert lane.lo == pytest.approx(0.040) and lane.not_before == pytest.approx(1.060) and not lane.bisecting

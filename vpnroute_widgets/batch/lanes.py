@@ -10,8 +10,9 @@ the bracket, and writes at once if the gateway is already free there. When there
 estimate yet, or a write was refused after all (the gateway got slower), the lane reads the
 status at growing intervals (1 ms, 2 ms, 4 ms, ...) until the gateway is free, then writes.
 
-Without a way to read the status (``can_probe=False``) the write itself is the question, as
-before pacing by status: a refused write is a "still busy" answer.
+Without a way to read the status (``can_probe=False``) the write itself is the question: the
+bracket is narrowed by sending the write at its middle (a refusal is a "still busy" answer, and
+the write then goes at ``hi``), and after a refusal writes are retried at growing intervals.
 
 Pure bookkeeping: the scheduler passes the times in, so tests need no clock.
 """
@@ -94,8 +95,8 @@ class Lane:
         if self.hi is None:
             self.probing = self.can_probe  # learn the busy time by reading, not by writing
             self.not_before = now + (_FIRST_STEP if self.can_probe else 0.0)
-        elif self.can_probe and not self._precise():
-            self.bisecting = True
+        elif not self._precise():
+            self.bisecting = True  # with status reads: read at the middle; without: write there
             self.not_before = now + (self.lo + self.hi) / 2
         else:
             self.not_before = now + self.hi
@@ -103,6 +104,10 @@ class Lane:
     def refused(self, sent_at: float, now: float) -> None:
         """A write was refused as busy: learn from it and ask again after a growing interval."""
         self._busy_at(self._offset(sent_at))
+        if self.bisecting and self.hi is not None and self.ref is not None:  # a write at the middle: go at hi
+            self.bisecting = False
+            self.not_before = max(now, self.ref + self.hi)
+            return
         self.probing, self.bisecting = True, False
         self.polls += 1
         self.not_before = now + self._step()
