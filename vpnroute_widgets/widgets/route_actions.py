@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ACTIONS", "ActionPlan", "ActionResult", "Route", "plan_action", "routes_from_frame", "run_action"]
+__all__ = ["ACTIONS", "ActionPlan", "ActionResult", "Route", "plan_action", "role_of", "routes_from_frame",
+           "run_action"]
 
 #: action -> (verb for the confirmation, past tense for the status line)
 ACTIONS = {
@@ -32,6 +33,13 @@ ACTIONS = {
 BGP_REASON = "BGP-learned (the gateway learned it from its BGP peer; the API does not change or delete it)"
 PAIR_REASON = ("one of an active/standby pair: the API refuses a weight change while the destination has "
                "another route (delete that one first); use Switch active/standby instead")
+
+_ROLES: dict[int | None, str] = {100: "active", 0: "standby"}
+
+
+def role_of(weight: int | None, other: str = "") -> str:
+    """``active`` for weight 100, ``standby`` for 0, ``other`` for anything else."""
+    return _ROLES.get(weight, other)
 
 
 @dataclass(frozen=True)
@@ -46,7 +54,7 @@ class Route:
 
     @property
     def role(self) -> str:
-        return {100: "active", 0: "standby"}.get(self.weight, f"weight {self.weight}")
+        return role_of(self.weight, f"weight {self.weight}")
 
 
 @dataclass

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .common import esc
-from .route_actions import Route, routes_from_frame
+from .route_actions import Route, role_of, routes_from_frame
 
 __all__ = ["RoutePicture", "route_picture"]
 
@@ -79,7 +79,7 @@ class RoutePicture:
 
 
 def _role(weight: int | None) -> str:
-    return {100: "active", 0: "standby"}.get(weight, "other")
+    return role_of(weight, "other")
 
 
 def _group_key(dest: str) -> str:

@@ -30,7 +30,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from .common import COLOURS, TaskRunner, esc, labelled_style, message, pre, row_layout
-from .route_actions import ActionPlan, Route, plan_action, routes_from_frame, run_action
+from .route_actions import ActionPlan, Route, plan_action, role_of, routes_from_frame, run_action
 from .route_picture import route_picture
 from .table import TableView
 
@@ -46,8 +46,8 @@ def _client_of(connection: Any) -> Any:
 
 
 def _region_of(connection: Any) -> str:
-    region = getattr(connection, "region_id", None)
-    return str(region() if callable(region) else region or "")
+    """The region of a ConnectionPanel (its ``region_id``) or of a client (its default region)."""
+    return str(getattr(connection, "region_id", None) or getattr(_client_of(connection), "region_id", "") or "")
 
 
 def display_frame(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
@@ -57,7 +57,7 @@ def display_frame(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame({
         "route_dest": frame["RouteDest"], "next_hop": frame["NextHop"],
         "connection": [names.get(str(h), "") for h in frame["NextHop"]],
-        "role": [{100: "active", 0: "standby"}.get(None if pd.isna(w) else int(w), "") for w in weight],
+        "role": [role_of(None if pd.isna(w) else int(w)) for w in weight],
         "weight": weight, "published": [("" if pd.isna(p) else "yes" if p else "no") for p in frame["PublishVpc"]],
         "state": frame["State"], "route_type": frame["RouteEntryType"], "created_utc": created,
         "description": frame["Description"],
@@ -182,8 +182,7 @@ class RouteTable(widgets.VBox):
         """Worker: every read; returns the widget update to run on the kernel's thread."""
         from ..batch import export_routes
 
-        client, region = _client_of(self.connection), _region_of(self.connection) or \
-            getattr(_client_of(self.connection), "region_id", "")
+        client, region = _client_of(self.connection), _region_of(self.connection)
         gateways = [(f"{g.name or '(no name)'} ({g.vpn_gateway_id})", g.vpn_gateway_id)
                     for g in client.describe_vpn_gateways(region) if g.vpn_gateway_id]
         chosen = self.vpn_gateway_id if self.vpn_gateway_id in {v for _l, v in gateways} else \
@@ -265,8 +264,7 @@ class RouteTable(widgets.VBox):
             self.status.value = message("Select one or more rows of the table first.", "warn")
             return None
         self.disarm()
-        plan = plan_action(action, self.selected, self.routes, region_id=_region_of(self.connection) or
-                           getattr(_client_of(self.connection), "region_id", ""),
+        plan = plan_action(action, self.selected, self.routes, region_id=_region_of(self.connection),
                            vpn_gateway_id=self.vpn_gateway_id, new_weight=self.new_weight.value)
         self.switch_instead.layout.display = "" if plan.switch_instead else "none"
         skipped = plan.skipped_text()
