@@ -151,3 +151,70 @@ def test_routes_tab_readable_in_light_and_dark_themes(lab, notebook_dir):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     app.screenshot(path=str(ARTIFACTS / "routes-dark-theme.png"))
     assert not unreadable, f"unreadable (WCAG ratio < {READABLE}): {unreadable}"
+
+
+def desired_file() -> bytes:
+    """The seeded gateway's custom routes minus the first, one re-published or withdrawn, one new (same seed)."""
+    import vpnroute_widgets as vw
+
+    with vw.Sandbox(seed=0, routes_per_gateway=12) as sb:
+        client = vw.VpcClient(sb.credentials, endpoint=sb.endpoint, region_id=sb.region_id)
+        frame = vw.export_routes(client, sb.region_id, [sb.vpn_gateway_id])
+    frame = frame[frame["RouteEntryType"] == "custom"].iloc[1:].reset_index(drop=True)
+    frame.loc[1, "PublishVpc"] = not frame.loc[1, "PublishVpc"]
+    new = frame.iloc[[0]].copy()
+    new["RouteDest"], new["Weight"], new["PublishVpc"] = "10.99.0.0/24", 100, True
+    columns = ["RegionId", "VpnGatewayId", "RouteDest", "NextHop", "Weight", "PublishVpc", "Description"]
+    import pandas as pd
+
+    return pd.concat([frame, new])[columns].to_csv(index=False).encode()
+
+
+def sync_parts(panel) -> dict:
+    return {
+        "mode help": panel.locator(".widget-html", has_text="Sync: the file is each named").locator("span").first,
+        "status line": panel.locator(".vw-batch-status span").first,
+        "delete row step": panel.locator(".vw-table tr.vw-row-delete td.vw-status").first,
+        "create row CIDR": panel.locator(".vw-table tr.vw-row-create td.vw-nowrap").nth(3),
+        "update row step": panel.locator(".vw-table tr.vw-row-update td.vw-status").first,
+        "confirm button": button(panel, re.compile("Confirm: delete")),
+    }
+
+
+def test_sync_mode_asks_before_prune_deletes_and_is_readable_in_both_themes(lab, notebook_dir):
+    app, _tab = open_routes_tab(lab, notebook_dir)
+    app.get_by_role("tab", name="Batch", exact=True).click()
+    panel = app.locator(".vw-batch-tab")
+    panel.locator("button", has_text="Make the gateway match this file").first.click()
+    panel.get_by_text("Prune: delete the routes").click()
+    with lab.page.expect_file_chooser() as chooser:
+        panel.locator(".widget-upload").first.click()
+    chooser.value.set_files(files=[{"name": "desired.csv", "mimeType": "text/csv", "buffer": desired_file()}])
+    panel.locator(".vw-batch-status", has_text="Sync plan").wait_for()
+    panel.locator(".vw-table tr.vw-row-create").first.wait_for()
+    assert panel.locator(".vw-table tr.vw-row-delete").count() == 1
+    apply = button(panel, "Apply")
+    lab.page.wait_for_function("(b) => !b.disabled", arg=apply.element_handle())
+    apply.click()
+    confirm = button(panel, re.compile(r"Confirm: delete 1 route on vpn-"))
+    confirm.wait_for()
+    lab.page.wait_for_timeout(1000)  # had a write been sent, the log would show it by now
+    unreadable = {f"light {k}": contrast(v) for k, v in sync_parts(panel).items() if v.count()}
+    assert len(unreadable) == 6, unreadable
+    app.get_by_role("tab", name="Log", exact=True).click()
+    log_view = app.locator(".vw-log-view")
+    button(log_view, "Refresh").click()
+    assert "DeleteVpnRouteEntry" not in log_view.inner_text() and "PublishVpnRouteEntry" not in log_view.inner_text()
+
+    app.get_by_role("tab", name="Batch", exact=True).click()
+    lab.menu("Settings", "Theme", "JupyterLab Dark")
+    lab.page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+    lab.page.locator("#jupyterlab-splash").wait_for(state="detached")
+    lab.wait_idle()
+    unreadable |= {f"dark {k}": contrast(v) for k, v in sync_parts(panel).items() if v.count()}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    app.screenshot(path=str(ARTIFACTS / "batch-sync-dark-theme.png"))
+    unreadable = {k: m for k, m in unreadable.items() if m["ratio"] < READABLE}
+    assert not unreadable, f"unreadable (WCAG ratio < {READABLE}): {unreadable}"
+    confirm.click()
+    panel.locator(".vw-batch-status", has_text="Sync finished").wait_for()
