@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vpnroute_widgets import signing
 
@@ -139,3 +141,10 @@ def test_sts_token_is_signed_in_v1_and_v3():
 
 def test_sort_is_byte_order_case_sensitive():
     assert signing.v1_canonical_query({"b": "1", "B": "2", "a": "3"}) == "B=2&a=3&b=1"
+
+
+@given(st.text())
+def test_percent_encode_is_rfc3986_for_any_text_with_or_without_the_fast_path(text):
+    from urllib.parse import quote
+
+    assert signing.percent_encode(text) == quote(text, safe="-_.~")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote
 
@@ -35,11 +36,18 @@ __all__ = [
 ]
 
 V3_ALGORITHM = "ACS3-HMAC-SHA256"
+_UNRESERVED = re.compile(r"[A-Za-z0-9._~-]*")
 EMPTY_BODY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 
 def percent_encode(value: str) -> str:
-    """RFC 3986 encoding as Alibaba Cloud requires: only ``A-Za-z0-9-_.~`` stay literal (UTF-8)."""
+    """RFC 3986 encoding as Alibaba Cloud requires: only ``A-Za-z0-9-_.~`` stay literal (UTF-8).
+
+    Most values (ids, regions, numbers) need no encoding: they are returned as they are, without
+    the cost of ``quote`` (a third of a call's signing time before this).
+    """
+    if _UNRESERVED.fullmatch(value):
+        return value
     return quote(value, safe="-_.~")
 
 

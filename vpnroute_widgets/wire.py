@@ -277,6 +277,32 @@ def _parse_xml(body: bytes) -> dict[str, Any]:
     return {"__root__": root, **content}
 
 
+def _mentions_credentials(data: Any, redact: Redact) -> bool:
+    """Whether any text of the answer holds a credential: one redaction pass over all texts at once.
+
+    The texts are joined by NUL, which no credential pattern matches, so no match can straddle two
+    of them; an answer without any (the usual case) is then copied without a pass per text. Too
+    deep an answer says True: :func:`_clean_tree` refuses it.
+    """
+    if redact is _same:
+        return False
+    texts: list[str] = []
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            texts.append(value)
+        elif depth > _MAX_DEPTH:
+            return True
+        elif isinstance(value, dict):
+            texts.extend(key for key in value if isinstance(key, str))
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+    joined = "\x00".join(texts)
+    return redact(joined) != joined
+
+
 def _clean_tree(data: Any, redact: Redact) -> Any:
     """A copy of parsed data with every text (keys too) redacted and capped at _LEAF characters;
     ValueError past _MAX_DEPTH levels.
@@ -342,7 +368,7 @@ def parse_response(status: int, body: bytes, fmt: str, *, attempt: int = 1, reda
     clean = redact or _same
     try:
         data = _read_body(body.removeprefix(b"\xef\xbb\xbf"))
-        data = _clean_tree(data, clean)
+        data = _clean_tree(data, clean if _mentions_credentials(data, clean) else _same)
     except ValueError as exc:
         raise _unusable(status, str(exc), body, attempt, clean) from None
     root = data.pop("__root__", None)

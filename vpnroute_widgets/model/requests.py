@@ -26,6 +26,7 @@ __all__ = [
 ]
 
 _TRUE, _FALSE = "true", "false"
+_NAMES: dict[type, dict[str, str]] = {}  # request type -> {attribute: API name}; filled on first use
 
 
 class ApiRequest:
@@ -48,10 +49,13 @@ class ApiRequest:
 
     @classmethod
     def _names(cls) -> dict[str, str]:
-        """attribute -> API name, in the order of the dataclass fields."""
-        spec = OPERATIONS[cls.ACTION]
-        by_attr = {attr_of(name): name for name in (*spec.required, *spec.optional)}
-        return {f.name: by_attr[f.name] for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        """attribute -> API name, in the order of the dataclass fields (worked out once per type)."""
+        names = _NAMES.get(cls)
+        if names is None:
+            spec = OPERATIONS[cls.ACTION]
+            by_attr = {attr_of(name): name for name in (*spec.required, *spec.optional)}
+            names = _NAMES[cls] = {f.name: by_attr[f.name] for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        return names
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> Any:
