@@ -87,3 +87,17 @@ def test_account_picks_groups_connections_under_their_gateway(sb):
     first = next(g for g in picks["gateways"] if g["vpn_gateway_id"] == sb.vpn_gateway_id)
     assert first["name"] == "demo-gateway-1" and set(first["next_hops"]) == set(sb.next_hops)
     assert picks["region_id"] == sb.region_id
+
+
+def test_the_app_puts_the_pickers_above_the_route_form(sb, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    app = vw.app(connection=vw.ConnectionPanel(sandbox=sb, home=tmp_path))
+    try:
+        assert app.form.children[0] is app.pickers and app.pickers.layout.display == "none"
+        to_cloud(app.connection, sb)
+        app.pickers.wait()
+        assert app.pickers.layout.display == ""
+        assert sb.vpn_gateway_id in app.form.fields["VpnGatewayId"].options
+        assert sum(sb.requests.count(a) for a in WRITES) == 0
+    finally:
+        app.close()
