@@ -83,3 +83,16 @@ def test_cloud_mode_without_keys_says_what_to_do_readably_in_the_dark(lab):
     assert {"target line", "card title", "what to do", "a place searched"} <= set(measured), measured
     unreadable = {name: m for name, m in measured.items() if m["ratio"] < READABLE}
     assert not unreadable, f"unreadable in the dark theme (WCAG ratio < {READABLE}): {unreadable}"
+
+
+def test_inputs_fit_an_800px_window(lab):
+    """The app clips sideways (no scrollbar under it), so every input must shrink to fit instead."""
+    lab.page.set_viewport_size({"width": 800, "height": 1000})
+    app = open_app(lab, "Route")
+    labelled_input(app, "RouteDest").wait_for()
+    outside = app.evaluate("""(out) => { const r = out.getBoundingClientRect();
+        return Array.from(out.querySelectorAll('.vw-route-form input, .vw-route-form select'))
+          .filter((e) => e.offsetParent !== null)
+          .filter((e) => e.getBoundingClientRect().right > r.right + 1)
+          .map((e) => e.closest('.widget-inline-hbox')?.innerText || e.outerHTML.slice(0, 80)); }""")
+    assert outside == [], f"inputs cut off by the app's edge: {outside}"

@@ -87,7 +87,7 @@ class ConnectionPanel(widgets.VBox):
     # --- building -----------------------------------------------------------------------
 
     def _build(self) -> None:
-        wide = {"style": labelled_style(), "layout": widgets.Layout(width=INPUT_WIDTH)}
+        wide = {"style": labelled_style(), "layout": widgets.Layout(width=INPUT_WIDTH, max_width="100%")}
         self.mode_choice = widgets.ToggleButtons(
             options=[("Sandbox (local, no account)", SANDBOX), ("Alibaba Cloud", CLOUD)], value=SANDBOX,
             description="Mode", style={"description_width": "120px", "button_width": "auto"})

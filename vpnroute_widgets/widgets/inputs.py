@@ -19,7 +19,7 @@ REGIONS = ("cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-hongko
 def input_for(doc) -> widgets.ValueWidget:
     """The input widget of one API parameter, labelled with its API name, help as tooltip."""
     common = {"description": doc.name, "tooltip": doc.description, "style": labelled_style(),
-              "layout": widgets.Layout(width=INPUT_WIDTH)}
+              "layout": widgets.Layout(width=INPUT_WIDTH, max_width="100%")}  # shrinks in a narrow window
     if doc.name == "Weight":
         return widgets.Dropdown(options=[("100 (active)", 100), ("0 (standby)", 0)], value=100, **common)
     if doc.name == "PublishVpc":
