@@ -21,7 +21,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..errors import CredentialsError, ValidationError, error_info
+from ..errors import CredentialsError, ValidationError, describe_error
 from ..model import RouteEntry
 
 __all__ = [
@@ -242,6 +242,9 @@ def entry_card(entry: RouteEntry, client_token: str | None = None, elapsed: floa
         ("RequestId", entry.request_id), ("ClientToken", client_token),
     ]
     note = f"Answered in {elapsed:.2f} s." if elapsed is not None else ""
+    problems = getattr(entry, "problems", ())
+    if problems:  # made, but a field of the answer could not be read: say so, never hide it
+        note = f"{note} The answer was partly unreadable: {' '.join(problems)}".strip()
     return card("Route created", [(k, v) for k, v in rows if v not in (None, "")], "ok", note)
 
 
@@ -271,22 +274,22 @@ def credentials_card(err: BaseException) -> str:
 def error_card(err: BaseException, client_token: str | None = None) -> str:
     """The result card of a failure: code, status, message, meaning and remedy, request id.
 
-    The meaning and remedy come from the error catalogue (``error_info``), the same text the
-    client's retry policy and the log use. Missing credentials get :func:`credentials_card`.
+    The code, meaning, remedy and retry safety come from :func:`~vpnroute_widgets.errors.describe_error`,
+    the one description the client's and the batch's records use too. Missing credentials get
+    :func:`credentials_card`.
     """
     if isinstance(err, CredentialsError):
         return credentials_card(err)
-    code = getattr(err, "code", None) or type(err).__name__
-    status = getattr(err, "http_status", None)
-    info = error_info(code, status)
+    described = describe_error(err)
+    code, status = described.code, described.http_status
     text = getattr(err, "message", None) or str(err)
     if isinstance(err, ValidationError):
         text = f"{err.field}: {err.message}"
     rows = [
         ("Code", code), ("HTTP status", status), ("Message", text),
-        ("What it means", info.meaning), ("What to do", info.remedy),
-        ("Safe to retry", "yes, with the same ClientToken" if info.retryable else "no, fix the cause first"),
-        ("RequestId", getattr(err, "request_id", None)), ("Recommend", getattr(err, "recommend", None)),
+        ("What it means", described.meaning), ("What to do", described.remedy),
+        ("Safe to retry", "yes, with the same ClientToken" if described.retryable else "no, fix the cause first"),
+        ("RequestId", described.request_id), ("Recommend", getattr(err, "recommend", None)),
         ("ClientToken", client_token),
     ]
     note = ""
