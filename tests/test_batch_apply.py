@@ -232,3 +232,15 @@ def test_batch_rows_also_reach_the_clients_own_log(sb):
     result = vw.apply_batch(routes(sb, 2, gateways=1), client, defaults={"RegionId": sb.region_id})
     assert len(log) == 2 and [r["outcome"] for r in log.records()] == ["ok", "ok"]
     assert {r["batch_id"] for r in log.records()} == {result.batch_id}
+
+
+def test_each_record_is_stamped_when_its_call_ended_so_a_timeline_shows_the_pacing(sb):
+    client = vw.VpcClient(sb.credentials, endpoint=sb.endpoint)
+    sb.configuring_s = 0.05
+    rows = [{"RegionId": sb.region_id, "VpnGatewayId": sb.vpn_gateway_id, "RouteDest": f"10.6.{i}.0/24",
+             "NextHop": sb.next_hop, "Weight": 0, "PublishVpc": "true"} for i in range(4)]
+    result = vw.apply_batch(pd.DataFrame(rows), client)
+    stamps = list(result.to_dataframe()["timestamp"])
+    assert result.counts() == {"ok": 4}
+    assert stamps == sorted(stamps) and len(set(stamps)) == 4  # one gateway: one change after another
+    assert (stamps[-1] - stamps[0]).total_seconds() >= 3 * 0.05  # the gateway's busy time lies between them

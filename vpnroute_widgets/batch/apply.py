@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from ..errors import ApiError, ValidationError, describe_error
+from ..log.records import now_utc
 from ..log.response_log import ResponseLog
 from ..model import RouteEntryRequest
 from .journal import UNANSWERED, Journal, NoJournal, report_log
@@ -193,7 +194,7 @@ class _Run(RunBase):
         self.journal.close(finished=kind is None)
 
     def decided(self, position: int, record: dict[str, Any]) -> None:  # logged and journaled in run()
-        self.records[position] = record
+        self.records[position] = {"timestamp": now_utc(), **record}
 
     def _kept(self, position: int, row: Any) -> bool:
         """An earlier run of this batch (the journal) made it: its record stays, the row is not sent again."""
@@ -204,7 +205,8 @@ class _Run(RunBase):
 
     def run(self, jobs: list[Job], bases: dict[int, dict[str, Any]], finisher) -> BatchResult:
         def finish(job: Job, value: Any, error: BaseException | None) -> str:
-            record = {**bases[job.key], **_timing(job), **finisher(job, value, error)}
+            # stamped when its call ended, so a timeline of the result shows each call where it happened
+            record = {"timestamp": now_utc(), **bases[job.key], **_timing(job), **finisher(job, value, error)}
             self.records[job.key] = record
             if self.shared_log is not None:
                 self.shared_log.append(record)

@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import ApiError, describe_error
+from ..log.records import now_utc
 from ..log.response_log import ResponseLog
 from ..model import RouteEntryRequest
 from .apply import BatchResult, RunBase
@@ -160,6 +161,7 @@ class _StepRun(RunBase):
         self.history: list[dict[str, Any]] = []  # an earlier run's ok steps that this plan no longer has
 
     def decide(self, number: int, record: dict[str, Any]) -> None:
+        record = {"timestamp": now_utc(), **record}
         self.records[number] = record
         self.outcomes[number] = record["outcome"]
         if self.shared_log is not None:
@@ -235,7 +237,8 @@ class _StepRun(RunBase):
             latency = None
             if job.first_sent is not None and job.last_done is not None:
                 latency = round((job.last_done - job.first_sent) * 1000, 3)
-            record = {**bases[job.key], "attempts": job.attempts, "latency_ms": latency, **fields}
+            record = {"timestamp": now_utc(), **bases[job.key], "attempts": job.attempts, "latency_ms": latency,
+                      **fields}
             if journal is not None:  # on disk first: whatever the shared log's subscribers do next
                 journal.write("done", [record])
             self.decide(job.key, record)
