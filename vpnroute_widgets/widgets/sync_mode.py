@@ -200,9 +200,11 @@ class BatchTab(BatchPanel):
             words = ", ".join(f"{action} {outcome} {n}" for (action, outcome), n in counts.items()
                               if action != "none")
             state = "stopped by Cancel" if self.result.cancelled else "finished"
+            report = getattr(self, "report_path", None)  # the panel saves each run's report (when it does)
+            saved = f" Report saved to {report}." if report else ""
             self.status.value = message(f"Sync {state}: {words or 'nothing to change'} "
                                         f"({self.result.calls} calls, {self.result.elapsed_s:.1f} s). "
-                                        "Roll back undoes each change.", "ok" if self.result.ok else "error")
+                                        f"Roll back undoes each change.{saved}", "ok" if self.result.ok else "error")
 
     # --- rollback of a sync: name what it undoes ---
 
