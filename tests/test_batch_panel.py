@@ -28,7 +28,7 @@ def panel(sandbox, tmp_path):
     sandbox.reset()
     connection = vw.ConnectionPanel(sandbox=sandbox, home=tmp_path)
     log = ResponseLog()
-    widget = BatchPanel(connection, log, page_size=10)
+    widget = BatchPanel(connection, log, page_size=10, reports_dir=tmp_path / "reports")
     yield widget
     widget.close()
     connection.close()
@@ -94,10 +94,32 @@ def test_apply_shows_progress_summary_and_logs_one_record_per_row(panel, sandbox
     assert all(not g["Routes"] for g in sandbox.state()["gateways"])
 
 
+def test_each_run_writes_its_report_and_keeps_a_crash_journal_only_while_it_runs(panel, sandbox):
+    folder = panel.reports_dir
+    seen_journals: list[str] = []
+    original = panel._on_progress
+
+    def watching(p):  # in the worker, mid-run: the journal must be on disk
+        seen_journals.extend(path.name for path in folder.glob("*.journal"))
+        original(p)
+
+    panel._on_progress = watching
+    panel.set_source(csv_for(sandbox, 4))
+    panel.wait()
+    batch_id = panel.batch.batch_id
+    panel.apply_button.click()
+    panel.wait()
+    assert f"{batch_id}.apply_batch.journal" in seen_journals
+    report = folder / f"{batch_id}-apply.csv"
+    assert panel.report_path == report and report.exists() and str(report) in panel.status.value
+    assert vw.ResponseLog.from_csv(report).counts() == {"ok": 4}
+    assert not list(folder.glob("*.journal"))  # the report is written: the journal is gone
+
+
 def test_cancel_takes_effect_within_half_a_second(tmp_path):
     with vw.Sandbox(seed=6, gateways=1, configuring_s=0.05) as sb:
         connection = vw.ConnectionPanel(sandbox=sb, home=tmp_path)
-        panel = BatchPanel(connection, ResponseLog())
+        panel = BatchPanel(connection, ResponseLog(), reports_dir=tmp_path)
         try:
             panel.set_source(csv_for(sb, 60))
             panel.wait()

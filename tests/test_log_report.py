@@ -326,7 +326,7 @@ def test_log_view_and_batch_panel_exports_are_escaped(sandbox, tmp_path):
     sandbox.reset()
     log = vw.ResponseLog()
     connection = vw.ConnectionPanel(sandbox=sandbox, home=tmp_path, log=log)
-    panel = BatchPanel(connection, log)
+    panel = BatchPanel(connection, log, reports_dir=tmp_path)
     view = vw.LogView(log, export_dir=tmp_path)
     frame = nasty_frame(sandbox).reset_index(drop=True)
     frame["RegionId"], frame["VpnGatewayId"] = sandbox.region_id, sandbox.vpn_gateway_id

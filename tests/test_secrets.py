@@ -153,6 +153,7 @@ def session(sb, tmp_path: Path, texts: list[str], cli, cloud) -> list[str]:
     csv = "RouteDest,NextHop,Weight,PublishVpc,Description\n" + "".join(
         f"10.40.{i}.0/24,{sb.next_hops[i % 2]},0,true,@row{i}\n" for i in range(6)) + "bad,,7,maybe,-x\n"
     panel = app.batch
+    panel.reports_dir = tmp_path / "reports"  # its saved reports are searched with the other files
     panel.set_source(csv.encode())
     panel.wait()
     sb.faults.add("drop", action="CreateVpnRouteEntry", times=1)

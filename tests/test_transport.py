@@ -393,7 +393,7 @@ def test_the_cli_batch_and_widgets_give_every_request_a_timeout(spy_timeouts, tm
         form.fields["Weight"].value = 0
         form.submit.click()
         form.wait()
-        panel = BatchPanel(connection, vw.ResponseLog())
+        panel = BatchPanel(connection, vw.ResponseLog(), reports_dir=tmp_path)
         panel.set_source(routes.read_bytes())
         panel.wait()
         panel.apply_button.click()

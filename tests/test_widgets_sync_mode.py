@@ -19,7 +19,7 @@ SANDBOX_OPTIONS = {"seed": 0, "configuring_s": 0.01, "routes_per_gateway": 6}
 def tab(sb, tmp_path):
     log = vw.ResponseLog()
     connection = vw.ConnectionPanel(log=log, sandbox=sb, home=tmp_path)
-    widget = BatchTab(connection, log)
+    widget = BatchTab(connection, log, reports_dir=tmp_path / "reports")
     widget.mode.value = SYNC
     yield widget
     widget.close()

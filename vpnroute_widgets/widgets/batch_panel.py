@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
@@ -25,6 +27,7 @@ import pandas as pd
 from ..batch import DEFAULT_RATE, SANDBOX_RATE, STATUSES, Batch, BatchResult, apply_batch, plan_batch, rollback_batch
 from ..errors import VpnRouteError
 from .common import COLOURS, TaskRunner, esc, labelled_style, message, row_layout
+from .logview import default_export_dir
 from .table import TableView
 from .words import gateway_list, rollback_targets, step_summary
 
@@ -48,10 +51,14 @@ class BatchPanel(widgets.VBox):
     ``table`` (the TableView).
     """
 
-    def __init__(self, connection: Any, log: Any = None, *, page_size: int = 25, **kwargs: Any):
+    def __init__(self, connection: Any, log: Any = None, *, page_size: int = 25,
+                 reports_dir: str | os.PathLike | None = None, **kwargs: Any):
         self.connection = connection
         self.response_log = log
         self.page_size = page_size
+        # where each run's report (and, while it runs, its crash journal) is written; default: the Log tab's
+        self.reports_dir = Path(reports_dir) if reports_dir is not None else None
+        self.report_path: Path | None = None
         self.batch: Batch | None = None
         self.result: BatchResult | None = None
         self.error: BaseException | None = None
@@ -278,15 +285,23 @@ class BatchPanel(widgets.VBox):
         except ValueError as err:
             raise VpnRouteError(f"Rate {self.rate.value!r}: {err}") from err
         client = self.connection.client
+        folder = self.reports_dir or default_export_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        # the crash journal: if the kernel dies mid-run, it says which routes were made (apply and resume
+        # it again, or roll it back, from the CLI or here); written report below removes it
+        journal = folder / f"{getattr(source, 'batch_id', None) or 'batch'}.{operation.__name__}.journal"
         self.result = operation(source, client, rate=rate, cancel=self._cancel,
-                                progress=self._on_progress, log=self.response_log)
+                                progress=self._on_progress, log=self.response_log, journal=journal)
+        self.report_path = folder / f"{self.result.batch_id}-{self.result.operation}.csv"
+        self.result.to_csv(self.report_path)  # the CSV record of what was done, atomically; the journal goes
         self._result_endpoint = client.endpoint
         counts = ", ".join(f"{k} {v}" for k, v in self.result.counts().items())
         role = "ok" if self.result.ok else "error"
         self.summary.value = message(f"{self.result.operation} {self.result.batch_id}: {counts} in "
                                      f"{self.result.elapsed_s:.1f} s ({self.result.calls} calls)"
                                      f"{' - cancelled' if self.result.cancelled else ''}.", role, small=False)
-        self.status.value = message(step_summary(self.result), "warn" if self.result.cancelled else role)
+        self.status.value = message(f"{step_summary(self.result)} Report saved to {self.report_path}.",
+                                    "warn" if self.result.cancelled else role)
         self.download.value = ""  # the old link was another step's report
 
     def _on_progress(self, p: Any) -> None:
