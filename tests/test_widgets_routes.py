@@ -58,19 +58,20 @@ def test_refresh_shows_every_route_with_names_roles_and_utc_times(tab, sb):
     assert tuple(frame.columns) == ROUTE_COLUMNS
     state = live(sb, sb.vpn_gateway_id)
     assert len(frame) == len(state) + 2  # custom routes and the two BGP-learned ones
-    assert set(frame["route_type"]) == {"custom", "bgp"} and set(frame["role"]) == {"active", "standby"}
-    assert set(frame["published"]) == {"yes", "no"}
-    assert all(c.startswith("demo-gateway-1-ipsec-") for c in frame["connection"])
-    assert all(t.endswith(" UTC") for t in frame["created_utc"])
-    assert tab.table.column_classes("route_dest") == ["vw-nowrap"]
-    assert "vw-nowrap" in tab.table.column_classes("next_hop")
+    assert set(frame["RouteEntryType"]) == {"custom", "bgp"} and set(frame["Role"]) == {"active", "standby"}
+    assert set(frame["Published"]) == {"yes", "no"}
+    assert all(c.startswith("demo-gateway-1-ipsec-") for c in frame["Connection"])
+    assert all(t.endswith(" UTC") for t in frame["CreateTime (UTC)"])
+    assert tab.table.column_classes("RouteDest") == ["vw-nowrap"]
+    assert "vw-nowrap" in tab.table.column_classes("NextHop")
+    assert tab.table.column_classes("Description") == ["vw-nowrap"]  # every row one line high
     assert f"{len(frame)} routes on {sb.vpn_gateway_id}" in text(tab.status.value)
     assert writes(sb) == 0 and "<svg" in tab.picture.value
 
 
 def test_nothing_is_sent_before_confirm_and_cancel_sends_nothing(tab, sb):
     before = writes(sb)
-    tab.select(rows(tab, route_type="custom")[:3])
+    tab.select(rows(tab, RouteEntryType="custom")[:3])
     tab.delete_button.click()
     assert tab.confirm_button.description == f"Confirm: delete 3 routes on {sb.vpn_gateway_id}"
     assert tab.confirm_box.layout.display == "" and "DeleteVpnRouteEntry" in tab.preview.value
@@ -85,9 +86,9 @@ def test_nothing_is_sent_before_confirm_and_cancel_sends_nothing(tab, sb):
 
 def test_switch_active_swaps_the_pair_after_confirmation_and_logs_each_step(tab, sb):
     frame = tab.table.frame
-    dest = frame["route_dest"][frame["route_dest"].duplicated()].iloc[0]
-    standby = rows(tab, route_dest=dest, role="standby")[0]
-    to_hop = frame["next_hop"][standby]
+    dest = frame["RouteDest"][frame["RouteDest"].duplicated()].iloc[0]
+    standby = rows(tab, RouteDest=dest, Role="standby")[0]
+    to_hop = frame["NextHop"][standby]
     tab.select([standby])
     tab.switch_button.click()
     assert writes(sb) == 0
@@ -100,14 +101,14 @@ def test_switch_active_swaps_the_pair_after_confirmation_and_logs_each_step(tab,
     weights = {hop: r["Weight"] for (d, hop), r in live(sb, sb.vpn_gateway_id).items() if d == dest}
     assert weights[to_hop] == 100 and sorted(weights.values()) == [0, 100]
     assert text(tab.status.value).startswith(f"Switched 1 of 1 destination on {sb.vpn_gateway_id}")
-    assert tab.table.frame["role"][rows(tab, route_dest=dest, next_hop=to_hop)[0]] == "active"  # refreshed
+    assert tab.table.frame["Role"][rows(tab, RouteDest=dest, NextHop=to_hop)[0]] == "active"  # refreshed
     operations = [r["operation"] for r in tab.response_log.records() if (r.get("batch_id") or "").startswith("routes-")]
     assert {"DeleteVpnRouteEntry", "ModifyVpnRouteEntryWeight", "CreateVpnRouteEntry"} <= set(operations)
 
 
 def test_withdraw_and_publish_change_the_state_and_skip_bgp(tab, sb):
-    chosen = rows(tab, published="yes", route_type="custom")[:2] + rows(tab, route_type="bgp")[:1]
-    hops = [(tab.table.frame["route_dest"][i], tab.table.frame["next_hop"][i]) for i in chosen[:2]]
+    chosen = rows(tab, Published="yes", RouteEntryType="custom")[:2] + rows(tab, RouteEntryType="bgp")[:1]
+    hops = [(tab.table.frame["RouteDest"][i], tab.table.frame["NextHop"][i]) for i in chosen[:2]]
     tab.select(chosen)
     tab.withdraw_button.click()
     assert tab.confirm_button.description == f"Confirm: withdraw 2 routes on {sb.vpn_gateway_id}"
@@ -117,7 +118,7 @@ def test_withdraw_and_publish_change_the_state_and_skip_bgp(tab, sb):
     state = live(sb, sb.vpn_gateway_id)
     assert all(state[key]["State"] == "normal" for key in hops)
     assert text(tab.status.value).startswith(f"Withdrew 2 of 2 routes on {sb.vpn_gateway_id}, skipped 1")
-    tab.select([rows(tab, route_dest=d, next_hop=h)[0] for d, h in hops])
+    tab.select([rows(tab, RouteDest=d, NextHop=h)[0] for d, h in hops])
     tab.publish_button.click()
     tab.confirm_button.click()
     tab.wait()
@@ -126,8 +127,8 @@ def test_withdraw_and_publish_change_the_state_and_skip_bgp(tab, sb):
 
 def test_weight_change_on_a_pair_explains_the_rule_and_offers_switch(tab, sb):
     frame = tab.table.frame
-    dest = frame["route_dest"][frame["route_dest"].duplicated()].iloc[0]
-    tab.select(rows(tab, route_dest=dest, role="active"))
+    dest = frame["RouteDest"][frame["RouteDest"].duplicated()].iloc[0]
+    tab.select(rows(tab, RouteDest=dest, Role="active"))
     tab.new_weight.value = 0
     tab.weight_button.click()
     assert tab.plan is None and "API refuses a weight change" in text(tab.status.value)
@@ -138,9 +139,9 @@ def test_weight_change_on_a_pair_explains_the_rule_and_offers_switch(tab, sb):
 
 def test_weight_change_on_a_single_route_and_delete(tab, sb):
     frame = tab.table.frame
-    single = [i for i in rows(tab, route_type="custom", role="active")
-              if (frame["route_dest"] == frame["route_dest"][i]).sum() == 1][0]
-    key = (frame["route_dest"][single], frame["next_hop"][single])
+    single = [i for i in rows(tab, RouteEntryType="custom", Role="active")
+              if (frame["RouteDest"] == frame["RouteDest"][i]).sum() == 1][0]
+    key = (frame["RouteDest"][single], frame["NextHop"][single])
     tab.select([single])
     tab.new_weight.value = 0
     tab.weight_button.click()
@@ -148,7 +149,7 @@ def test_weight_change_on_a_single_route_and_delete(tab, sb):
     tab.confirm_button.click()
     tab.wait()
     assert live(sb, sb.vpn_gateway_id)[key]["Weight"] == 0
-    tab.select(rows(tab, route_dest=key[0], next_hop=key[1]))
+    tab.select(rows(tab, RouteDest=key[0], NextHop=key[1]))
     tab.delete_button.click()
     tab.confirm_button.click()
     tab.wait()
@@ -167,7 +168,7 @@ def test_export_offers_a_formula_safe_csv_beside_the_button(tab, sb):
 
 
 def test_a_failed_action_says_what_happened_in_words_and_the_table_is_read_again(tab, sb):
-    chosen = rows(tab, route_type="custom")[:2]
+    chosen = rows(tab, RouteEntryType="custom")[:2]
     tab.select(chosen)
     tab.delete_button.click()
     sb.faults.add(kind="error", code="OperationDenied.VpnGatewayLocked", status=400, action="DeleteVpnRouteEntry",

@@ -36,8 +36,10 @@ from .table import TableView
 
 __all__ = ["ROUTE_COLUMNS", "RouteTable"]
 
-ROUTE_COLUMNS = ("route_dest", "next_hop", "connection", "role", "weight", "published", "state", "route_type",
-                 "created_utc", "description")
+# API names, as in the CSV export; none is free text that wraps (TableView's WRAP_COLUMNS), so every
+# row stays one line high (a description is at most 100 characters and scrolls sideways with the rest)
+ROUTE_COLUMNS = ("RouteDest", "NextHop", "Connection", "Role", "Weight", "Published", "State", "RouteEntryType",
+                 "CreateTime (UTC)", "Description")
 BUSY = "Busy: wait for the current step to finish (or Stop)."
 
 
@@ -55,12 +57,12 @@ def display_frame(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     created = frame["CreateTime"].dt.strftime("%Y-%m-%d %H:%M:%S UTC") if len(frame) else frame["CreateTime"]
     weight = frame["Weight"]
     return pd.DataFrame({
-        "route_dest": frame["RouteDest"], "next_hop": frame["NextHop"],
-        "connection": [names.get(str(h), "") for h in frame["NextHop"]],
-        "role": [role_of(None if pd.isna(w) else int(w)) for w in weight],
-        "weight": weight, "published": [("" if pd.isna(p) else "yes" if p else "no") for p in frame["PublishVpc"]],
-        "state": frame["State"], "route_type": frame["RouteEntryType"], "created_utc": created,
-        "description": frame["Description"],
+        "RouteDest": frame["RouteDest"], "NextHop": frame["NextHop"],
+        "Connection": [names.get(str(h), "") for h in frame["NextHop"]],
+        "Role": [role_of(None if pd.isna(w) else int(w)) for w in weight],
+        "Weight": weight, "Published": [("" if pd.isna(p) else "yes" if p else "no") for p in frame["PublishVpc"]],
+        "State": frame["State"], "RouteEntryType": frame["RouteEntryType"], "CreateTime (UTC)": created,
+        "Description": frame["Description"],
     })
 
 
