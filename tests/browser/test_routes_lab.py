@@ -1,6 +1,7 @@
 """The Routes tab in JupyterLab: refresh, select a row, switch active/standby after a confirmation, the picture.
 
-* the tab reads the gateway when first shown; Refresh reads it again and says so;
+* the tab reads the gateway when first shown; Refresh reads it again and says so; every row is one line
+  (20 fit a 1000 px screen);
 * clicking a standby row of a pair selects it; Switch shows the calls and "Confirm: switch active/standby
   of 1 destination on vpn-..."; nothing is sent before that click (the log shows no write); after it,
   the row is active and the status line says "Switched 1 of 1 destination";
@@ -89,6 +90,9 @@ def test_refresh_select_and_switch_active_after_confirmation(lab, notebook_dir):
 
     button(tab, "Refresh").click()
     tab.locator(".vw-routes-status", has_text="read just now").wait_for()
+    heights = tab.locator(".vw-table tbody tr").evaluate_all(
+        "(rows) => rows.map((r) => r.getBoundingClientRect().height)")
+    assert max(heights) * 20 < 700, f"rows up to {max(heights):.0f} px high: 20 do not fit a 1000 px screen"
     row, dest = standby_row_of_a_pair(tab)
     hop = row.locator("td").nth(1).inner_text().strip()
     row.locator("td").first.click()
