@@ -13,14 +13,17 @@ Kept apart from the widget so the rules are tested as functions and the widget s
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ACTIONS", "ActionPlan", "ActionResult", "Route", "plan_action", "role_of", "routes_from_frame",
-           "run_action"]
+import pandas as pd
+
+__all__ = ["ACTIONS", "ActionPlan", "ActionResult", "Route", "display_frame", "plan_action", "role_of",
+           "routes_from_frame", "run_action"]
 
 #: action -> (verb for the confirmation, past tense for the status line)
 ACTIONS = {
@@ -90,6 +93,14 @@ class ActionPlan:
         extra = f" to {self.new_weight}" if self.action == "weight" else ""
         return f"Confirm: {ACTIONS[self.action][0]} {self.count} {self.noun}{extra} on {self.vpn_gateway_id}"
 
+    def call_lines(self) -> list[str]:
+        """``1. PublishVpnRouteEntry  RegionId=... PublishVpc=false``: one line per call, in sending order."""
+        def shown(value: Any) -> str:
+            return json.dumps(value) if isinstance(value, bool) else str(value)
+
+        return [f"{n}. {op}  " + " ".join(f"{k}={shown(v)}" for k, v in params.items())
+                for n, (op, params) in enumerate(self.calls, 1)]
+
     def skipped_text(self) -> str:
         """Why rows are left out, grouped by reason (empty when none is)."""
         reasons: dict[str, int] = {}
@@ -133,6 +144,20 @@ def routes_from_frame(frame: Any) -> list[Route]:
                             None if published is None or published != published else bool(published),
                             str(row.get("RouteEntryType") or "custom")))
     return routes
+
+
+def display_frame(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """The export frame as people read it: connection names, active/standby, yes/no, UTC times."""
+    created = frame["CreateTime"].dt.strftime("%Y-%m-%d %H:%M:%S UTC") if len(frame) else frame["CreateTime"]
+    weight = frame["Weight"]
+    return pd.DataFrame({
+        "RouteDest": frame["RouteDest"], "NextHop": frame["NextHop"],
+        "Connection": [names.get(str(h), "") for h in frame["NextHop"]],
+        "Role": [role_of(None if pd.isna(w) else int(w)) for w in weight],
+        "Weight": weight, "Published": [("" if pd.isna(p) else "yes" if p else "no") for p in frame["PublishVpc"]],
+        "State": frame["State"], "RouteEntryType": frame["RouteEntryType"], "CreateTime (UTC)": created,
+        "Description": frame["Description"],
+    })
 
 
 def _base(plan: ActionPlan, route: Route) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import tempfile
 import threading
 from collections.abc import Callable
@@ -29,8 +28,8 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from .common import COLOURS, TaskRunner, esc, labelled_style, message, pre, row_layout
-from .route_actions import ActionPlan, Route, plan_action, role_of, routes_from_frame, run_action
+from .common import COLOURS, TaskRunner, esc, labelled_style, message, row_layout
+from .route_actions import ActionPlan, Route, display_frame, plan_action, routes_from_frame, run_action
 from .route_picture import route_picture
 from .table import TableView
 
@@ -50,20 +49,6 @@ def _client_of(connection: Any) -> Any:
 def _region_of(connection: Any) -> str:
     """The region of a ConnectionPanel (its ``region_id``) or of a client (its default region)."""
     return str(getattr(connection, "region_id", None) or getattr(_client_of(connection), "region_id", "") or "")
-
-
-def display_frame(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    """The export frame as people read it: connection names, active/standby, yes/no, UTC times."""
-    created = frame["CreateTime"].dt.strftime("%Y-%m-%d %H:%M:%S UTC") if len(frame) else frame["CreateTime"]
-    weight = frame["Weight"]
-    return pd.DataFrame({
-        "RouteDest": frame["RouteDest"], "NextHop": frame["NextHop"],
-        "Connection": [names.get(str(h), "") for h in frame["NextHop"]],
-        "Role": [role_of(None if pd.isna(w) else int(w)) for w in weight],
-        "Weight": weight, "Published": [("" if pd.isna(p) else "yes" if p else "no") for p in frame["PublishVpc"]],
-        "State": frame["State"], "RouteEntryType": frame["RouteEntryType"], "CreateTime (UTC)": created,
-        "Description": frame["Description"],
-    })
 
 
 class RouteTable(widgets.VBox):
@@ -284,12 +269,17 @@ class RouteTable(widgets.VBox):
         return plan
 
     def _preview_html(self, plan: ActionPlan) -> str:
-        lines = [f"{n}. {op} {json.dumps(params, default=str)}" for n, (op, params) in enumerate(plan.calls, 1)]
+        lines = plan.call_lines()
         head = "Will send (the client signs each call; credentials are not shown):"
         if plan.action == "switch":
             head = ("Will send, per destination, waiting for the gateway between steps (switch_active; credentials "
                     "are not shown):")
-        return f"{message(head)}{pre(chr(10).join(lines))}"
+        # one call a line, never broken inside an id or a CIDR: the block scrolls sideways instead
+        block = (f'<pre class="vw-calls" style="font-family:var(--jp-code-font-family);'
+                 f'font-size:var(--jp-code-font-size);color:{COLOURS["text"]};background:{COLOURS["panel"]};'
+                 f'padding:6px;margin:2px 0;line-height:1.4;white-space:pre;overflow-x:auto;max-width:100%">'
+                 f'{esc(chr(10).join(lines))}</pre>')
+        return f"{message(head)}{block}"
 
     def disarm(self, text: str = "") -> None:
         """Drop the armed plan and hide the confirmation (nothing is sent)."""
