@@ -76,6 +76,7 @@ def test_nothing_is_sent_before_confirm_and_cancel_sends_nothing(tab, sb):
     assert tab.confirm_button.description == f"Confirm: delete 3 routes on {sb.vpn_gateway_id}"
     assert tab.confirm_box.layout.display == "" and "DeleteVpnRouteEntry" in tab.preview.value
     assert "white-space:pre;" in tab.preview.value  # a call is one line: no id or CIDR broken in two
+    assert f"each call with RegionId={sb.region_id} VpnGatewayId={sb.vpn_gateway_id}" in text(tab.preview.value)
     assert "Secret" not in tab.preview.value and sb.credentials.access_key_id not in tab.preview.value
     tab.cancel_button.click()
     assert tab.plan is None and tab.confirm_box.layout.display == "none"
@@ -197,6 +198,7 @@ def test_plan_rules_as_functions():
     assert switch.calls[2][1]["PublishVpc"] is False  # the recreated route keeps the standby's publishing
     assert switch.call_lines()[2] == ("3. CreateVpnRouteEntry  RegionId=cn-hangzhou VpnGatewayId=vpn-x "
                                       "RouteDest=10.0.0.0/24 NextHop=vco-b Weight=100 PublishVpc=false")
+    assert switch.call_lines(shared=False)[0] == "1. DeleteVpnRouteEntry  RouteDest=10.0.0.0/24 NextHop=vco-b Weight=0"
     none = plan_action("switch", [c], table, region_id="cn-hangzhou", vpn_gateway_id="vpn-x")
     assert not none.targets and "no active/standby pair" in none.skipped_text()
 

@@ -93,12 +93,16 @@ class ActionPlan:
         extra = f" to {self.new_weight}" if self.action == "weight" else ""
         return f"Confirm: {ACTIONS[self.action][0]} {self.count} {self.noun}{extra} on {self.vpn_gateway_id}"
 
-    def call_lines(self) -> list[str]:
-        """``1. PublishVpnRouteEntry  RegionId=... PublishVpc=false``: one line per call, in sending order."""
+    def call_lines(self, shared: bool = True) -> list[str]:
+        """``1. PublishVpnRouteEntry  RegionId=... PublishVpc=false``: one line per call, in sending order.
+
+        ``shared=False`` leaves out RegionId and VpnGatewayId (every call has the plan's; say them once).
+        """
         def shown(value: Any) -> str:
             return json.dumps(value) if isinstance(value, bool) else str(value)
 
-        return [f"{n}. {op}  " + " ".join(f"{k}={shown(v)}" for k, v in params.items())
+        skip = () if shared else ("RegionId", "VpnGatewayId")
+        return [f"{n}. {op}  " + " ".join(f"{k}={shown(v)}" for k, v in params.items() if k not in skip)
                 for n, (op, params) in enumerate(self.calls, 1)]
 
     def skipped_text(self) -> str:

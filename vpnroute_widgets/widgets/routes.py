@@ -269,11 +269,12 @@ class RouteTable(widgets.VBox):
         return plan
 
     def _preview_html(self, plan: ActionPlan) -> str:
-        lines = plan.call_lines()
-        head = "Will send (the client signs each call; credentials are not shown):"
+        lines = plan.call_lines(shared=False)
+        where = f"RegionId={plan.region_id} VpnGatewayId={plan.vpn_gateway_id}"
+        head = f"Will send, each call with {where} (the client signs it; credentials are not shown):"
         if plan.action == "switch":
-            head = ("Will send, per destination, waiting for the gateway between steps (switch_active; credentials "
-                    "are not shown):")
+            head = (f"Will send, per destination, each call with {where}, waiting for the gateway between steps "
+                    "(switch_active; credentials are not shown):")
         # one call a line, never broken inside an id or a CIDR: the block scrolls sideways instead
         block = (f'<pre class="vw-calls" style="font-family:var(--jp-code-font-family);'
                  f'font-size:var(--jp-code-font-size);color:{COLOURS["text"]};background:{COLOURS["panel"]};'
