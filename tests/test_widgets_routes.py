@@ -231,3 +231,18 @@ def test_the_app_has_a_routes_tab_that_reads_when_first_shown(sb, tmp_path, monk
         assert not app.routes.loaded and "press Refresh" in app.routes.status.value
     finally:
         app.close()
+
+
+def test_a_failed_read_drops_the_old_table_so_nothing_acts_on_it(tab, sb):
+    tab.select([0])
+    tab.delete_button.click()
+    assert tab.plan is not None
+    sb.faults.add(kind="error", code="ServiceUnavailable", status=503, action="DescribeVpnRouteEntries", times=10)
+    tab.refresh()
+    tab.wait()
+    assert tab.plan is None and tab.routes == [] and not tab.loaded and tab.picture.value == ""
+    assert "Could not read the route table" in text(tab.status.value)
+    assert "could not be read" in text(tab.table.empty.value) and tab.delete_button.disabled
+    tab.confirm_button.click()
+    tab.wait()
+    assert writes(sb) == 0

@@ -74,6 +74,7 @@ class RouteTable(widgets.VBox):
         self.result: Any = None
         self.error: BaseException | None = None
         self.loaded = False
+        self._acting = False
         self._picking = False
         self._cancel = threading.Event()
         self._runner = TaskRunner()
@@ -221,11 +222,15 @@ class RouteTable(widgets.VBox):
             self.gateway.options = []
         finally:
             self._picking = False
+        self._forget("Press Refresh to read the gateways of this connection.")
+        self.status.value = message("The connection changed: press Refresh to read its gateways.", "muted")
+
+    def _forget(self, empty_text: str) -> None:
+        """Drop the table, its picture and any armed action: what is shown no longer says how the gateway is."""
         self.disarm()
         self.frame, self.routes, self.loaded = pd.DataFrame(), [], False
-        self.table.show(None, empty_text="Press Refresh to read the gateways of this connection.")
+        self.table.show(None, empty_text=empty_text)
         self.picture.value = self.counts.value = self.download.value = ""
-        self.status.value = message("The connection changed: press Refresh to read its gateways.", "muted")
 
     # --- selecting and acting ---
 
@@ -308,6 +313,7 @@ class RouteTable(widgets.VBox):
         self._launch(lambda: self._act(plan), f"{plan.confirm_text().removeprefix('Confirm: ').capitalize()}…")
 
     def _act(self, plan: ActionPlan) -> Callable[[], None]:
+        self._acting = True
         client = _client_of(self.connection)
         self.result = run_action(plan, client, cancel=self._cancel, progress=self._on_progress, poll=self.poll)
         summary = self.result.summary()
@@ -329,7 +335,7 @@ class RouteTable(widgets.VBox):
     # --- running ---
 
     def _launch(self, work: Callable[[], Callable[[], None]], busy_text: str) -> None:
-        self.error = None
+        self.error, self._acting = None, False
         self._cancel.clear()
         self.status.value = message(busy_text, "info")
         self._sync(running=True)
@@ -342,12 +348,16 @@ class RouteTable(widgets.VBox):
             update()
         except Exception as err:  # noqa: BLE001 - shown in the widget, never raised into the kernel's loop
             self.error = err
-            self.status.value = message(f"{type(err).__name__}: {err}", "error")
+            # the table could not be read (again): an old one must not be acted on as if it were current
+            self._forget("The route table could not be read: press Refresh to try again.")
+            done = f"{self.result.summary()} " if self.result is not None and self._acting else ""
+            self.status.value = message(f"{done}Could not read the route table: {type(err).__name__}: {err}",
+                                        "error")
         finally:
             self._sync()
 
     def _sync(self, running: bool = False) -> None:
-        has_rows = bool(self.table.selected_rows) and not running
+        has_rows = bool(self.selected) and not running
         for button in (self.switch_button, self.weight_button, self.publish_button, self.withdraw_button,
                        self.delete_button):
             button.disabled = not has_rows
