@@ -6,7 +6,8 @@
   of 1 destination on vpn-..."; nothing is sent before that click (the log shows no write); after it,
   the row is active and the status line says "Switched 1 of 1 destination";
 * the picture (an SVG) shows the gateway, its connections and solid/dashed links;
-* the dark theme keeps the status line, the table, the confirmation and the picture readable.
+* the dark theme keeps the status line, the table, the confirmation and the picture readable;
+* an 800 px window reaches every column and the whole picture by scrolling inside the tab.
 
 The notebook is written here: the app on a sandbox seeded with 12 routes per gateway (pairs, unpublished
 routes and BGP routes), so there is something to switch.
@@ -222,3 +223,29 @@ def test_sync_mode_asks_before_prune_deletes_and_is_readable_in_both_themes(lab,
     assert not unreadable, f"unreadable (WCAG ratio < {READABLE}): {unreadable}"
     confirm.click()
     panel.locator(".vw-batch-status", has_text="Sync finished").wait_for()
+
+
+# scroll the nearest sideways-scrolling box of ``el`` to its right end; is the element's right edge then inside?
+REACH_RIGHT_JS = """(el) => {
+  let box = el.parentElement;
+  while (box && !(/(auto|scroll)/.test(getComputedStyle(box).overflowX) && box.scrollWidth > box.clientWidth)) {
+    box = box.parentElement;
+  }
+  if (!box) return {scrolls: false, fits: el.getBoundingClientRect().right <= window.innerWidth};
+  box.scrollLeft = box.scrollWidth;
+  const b = box.getBoundingClientRect(), r = el.getBoundingClientRect();
+  return {scrolls: true, inside: r.right <= b.right + 1};
+}"""
+
+
+def test_an_800px_window_reaches_every_column_and_the_whole_picture(lab, notebook_dir):
+    lab.page.set_viewport_size({"width": 800, "height": 1000})
+    app, tab = open_routes_tab(lab, notebook_dir)
+    last_header = tab.locator(".vw-table thead th").last
+    reached = last_header.evaluate(REACH_RIGHT_JS)
+    assert reached.get("inside") or reached.get("fits"), reached
+    picture = tab.locator("svg.vw-route-svg")
+    reached = picture.evaluate(REACH_RIGHT_JS)
+    assert reached.get("inside") or reached.get("fits"), reached
+    clipped = app.evaluate("(el) => getComputedStyle(el).overflowX === 'hidden' || el.scrollWidth <= el.clientWidth")
+    assert clipped, "the app's output scrolls sideways"
