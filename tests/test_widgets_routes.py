@@ -6,9 +6,11 @@ from __future__ import annotations
 import base64
 import re
 
+import ipywidgets
 import pytest
 
 import vpnroute_widgets as vw
+from vpnroute_widgets.widgets.common import iter_widgets
 from vpnroute_widgets.widgets.route_actions import (
     BGP_REASON,
     PAIR_REASON,
@@ -227,6 +229,9 @@ def test_the_app_has_a_routes_tab_that_reads_when_first_shown(sb, tmp_path, monk
         app.routes.wait()
         assert app.routes.loaded and app.routes.gateway.value == sb.vpn_gateway_id
         assert len(app.routes.table.frame) > 0 and "<svg" in app.routes.picture.value
+        labels = [w.description for w in iter_widgets(app) if isinstance(w, ipywidgets.Button)]
+        for label in ("Cancel", "Keep the routes", "Send nothing", "Keep the gateway as is", "Stop"):
+            assert labels.count(label) == 1, label  # a label names one button in the whole app (and for locators)
         app.connection.reset_sandbox.click()  # a connection change: the table waits for Refresh
         assert not app.routes.loaded and "press Refresh" in app.routes.status.value
     finally:

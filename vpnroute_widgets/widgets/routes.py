@@ -6,7 +6,7 @@ standby, published or not, state, route type, created time (UTC). itables sorts,
 searches in the browser. Select rows, then an action (switch active/standby, set a weight,
 publish, withdraw, delete): the panel shows what will be sent (operations and parameters; the
 client adds the credentials when it signs, so no secret is ever shown) and a button naming the
-count and the gateway ("Confirm: withdraw 3 routes on vpn-..."), with Cancel. Only the
+count and the gateway ("Confirm: withdraw 3 routes on vpn-..."), and "Send nothing". Only the
 confirmation sends, in the background (the kernel stays free), with progress and Stop; every call
 goes to the client's log; then the table is read again and the status line says what happened.
 
@@ -108,7 +108,8 @@ class RouteTable(widgets.VBox):
         self.confirm_button = widgets.Button(description="Confirm", icon="check", button_style="danger",
                                              layout=widgets.Layout(width="auto"),
                                              tooltip="Send the calls shown above")
-        self.cancel_button = widgets.Button(description="Cancel", icon="times", tooltip="Send nothing")
+        # not "Cancel": the Batch tab's Cancel is in the same app (one label, one button)
+        self.cancel_button = widgets.Button(description="Send nothing", icon="times", tooltip="Drop this action")
         self.switch_instead = widgets.Button(description="Switch instead", icon="exchange",
                                              layout=widgets.Layout(display="none", width="auto"),
                                              tooltip="Plan an active/standby switch for the same rows")
@@ -269,7 +270,7 @@ class RouteTable(widgets.VBox):
         self.confirm_button.description = plan.confirm_text()
         self.confirm_box.layout.display = ""
         self.status.value = message(f"{plan.confirm_text().removeprefix('Confirm: ').capitalize()}? "
-                                    f"Check the calls below, then Confirm or Cancel. {skipped}".strip(), "warn")
+                                    f"Check the calls below, then Confirm, or Send nothing. {skipped}".strip(), "warn")
         self._sync()
         return plan
 

@@ -9,7 +9,7 @@ step (:func:`~vpnroute_widgets.rollback_batch` recognises a sync's report).
 Guards, as for batches: a new or failed upload, a change of mode or of Prune, and a new
 connection disarm the plan (Apply stays disabled until it is planned again); an apply spends
 it. A sync whose plan deletes routes (Prune) first shows "Confirm: delete N routes on <gateways>"
-with "Keep the routes": nothing is sent before that click.
+with "Keep the gateway as is": nothing is sent before that click.
 """
 
 from __future__ import annotations
@@ -79,7 +79,9 @@ class BatchTab(BatchPanel):
         self.sync_confirm = widgets.Button(description="Confirm", icon="trash", button_style="danger",
                                            layout=widgets.Layout(width="auto"),
                                            tooltip="Send the sync, deletes included")
-        self.sync_keep = widgets.Button(description="Keep the routes", icon="times",
+        # not "Cancel" nor "Keep the routes": the panel has those buttons already (one label, one button)
+        self.sync_keep = widgets.Button(description="Keep the gateway as is", icon="times",
+                                        layout=widgets.Layout(width="auto"),
                                         tooltip="Cancel the sync: nothing is sent")
         self.sync_confirm_box = widgets.HBox([self.sync_confirm, self.sync_keep],
                                              layout=widgets.Layout(display="none"))
@@ -171,7 +173,7 @@ class BatchTab(BatchPanel):
             self.apply_button.disabled = True
             self.status.value = message(f"This sync deletes {deletes} {noun} on {gateway_list(gateways)} "
                                         f"(and sends {len(self.sync_plan.changes()) - deletes} other changes). "
-                                        "Confirm to send, or Keep the routes.", "warn")
+                                        "Confirm to send, or Keep the gateway as is.", "warn")
             return
         self._send_sync()
 
