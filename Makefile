@@ -42,6 +42,7 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check vpnroute_widgets tests notebooks docs
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
@@ -50,8 +51,9 @@ test-fast: $(STAMP)
 fuzz: $(STAMP)  ## the long generated-input run: 10,000 examples per target
 	VW_HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -k fuzz $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff over the package, tests, notebooks and docs; mypy over the package ([tool.mypy])
 	$(BIN)/ruff check vpnroute_widgets tests notebooks docs
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	for f in tests/benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
