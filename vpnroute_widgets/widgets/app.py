@@ -16,6 +16,7 @@ from .form import RouteEntryForm
 from .logview import LogView
 from .pickers import AccountPickers
 from .routes import RouteTable
+from .sync_mode import BatchTab
 
 __all__ = ["App", "app"]
 
@@ -27,21 +28,13 @@ APP_CSS = (".jp-OutputArea-output:has(> .vw-app),.jp-OutputArea-output:has(> * >
            ".vw-app .vw-table-view{max-width:100%;box-sizing:border-box}")
 
 
-def _batch_tab(connection: ConnectionPanel, log: Any) -> widgets.Widget:
-    """The Batch tab: a BatchPanel with its sync mode ("Make the gateway match this file")."""
-    try:
-        from .sync_mode import BatchTab
-    except ImportError:
-        return widgets.HTML(message("Batch: coming soon.", "muted", small=False))
-    return BatchTab(connection, log)
-
-
 class App(widgets.Tab):
     """Tabs for Connection, Route, Batch, Routes and Log, wired to one ConnectionPanel and one ResponseLog.
 
     Public parts: ``connection``, ``form`` (with ``pickers`` in Alibaba Cloud mode), ``batch``, ``routes``,
-    ``log_view``, ``log``; ``close()`` also stops the sandbox the connection started. The Routes tab
-    reads its gateway the first time it is shown.
+    ``log_view`` and ``response_log`` (the shared ResponseLog; ``log`` is ipywidgets' own logger).
+    ``close()`` also stops the sandbox the connection started. The Routes tab reads its gateway the
+    first time it is shown.
     """
 
     def __init__(self, log: Any = None, *, connection: ConnectionPanel | None = None, **kwargs: Any):
@@ -54,7 +47,7 @@ class App(widgets.Tab):
         self.form = RouteEntryForm(client=self.connection, log=log)
         self.pickers = AccountPickers(self.connection, self.form)
         self.form.children = (self.pickers, *self.form.children)
-        self.batch = _batch_tab(self.connection, log)
+        self.batch = BatchTab(self.connection, log)  # "Add these routes" or "Make the gateway match this file"
         self.routes = RouteTable(self.connection, log)
         self.log_view = LogView(log)
         # a <style> applies wherever it sits in the page, so it rides along in the first tab
