@@ -255,6 +255,21 @@ def _run_in_thread(work: Callable[[threading.Event], Any], err: _Writer) -> Any:
     return box["result"]
 
 
+def _run_batch(operation: Callable[..., Any], source: Any, client: Any, args: argparse.Namespace, journal: Any,
+               out: _Writer, err: _Writer, raw_err: TextIO) -> Any:
+    """Run a batch operation (apply, resume, rollback, sync) in a worker that Ctrl-C cancels, then write
+    its report (atomically; the journal goes) and print the summary. Every command runs through here."""
+    result = _run_in_thread(lambda cancel: operation(
+        source, client, rate=args.rate, concurrency=args.concurrency, cancel=cancel,
+        progress=_Bar(raw_err, args.quiet), journal=journal), err)
+    if args.report:
+        result.to_csv(args.report)
+    _summary(result, out)
+    if args.report:
+        out.write(f"report written to {args.report}\n")
+    return result
+
+
 def _summary(result: Any, out: _Writer) -> None:
     counts = ", ".join(f"{k} {v}" for k, v in result.counts().items())
     out.write(f"{result.operation} {result.batch_id}: {counts} in {result.elapsed_s:.2f} s "
@@ -334,13 +349,7 @@ def _apply(args: argparse.Namespace, client: Any, sandbox: Any, out: _Writer, er
     estimate = _estimate(batch, args.rate or default_rate(client))
     if estimate:
         out.write(estimate + "\n")
-    journal = _journal_of(args.report, out)
-    result = _run_in_thread(lambda cancel: apply_batch(
-        batch, client, rate=args.rate, concurrency=args.concurrency, cancel=cancel,
-        progress=_Bar(raw_err, args.quiet), journal=journal), err)
-    result.to_csv(args.report)  # atomically; then the journal goes
-    _summary(result, out)
-    out.write(f"report written to {args.report}\n")
+    result = _run_batch(apply_batch, batch, client, args, _journal_of(args.report, out), out, err, raw_err)
     return 0 if result.ok else 1
 
 
@@ -351,15 +360,7 @@ def _again(args: argparse.Namespace, client: Any, sandbox: Any, out: _Writer, er
         err.write("note: an embedded sandbox starts empty, so there is nothing of this batch to delete; "
                   "use --endpoint with the sandbox the batch was applied to.\n")
     run = resume_batch if args.command == "resume" else rollback_batch
-    journal = _journal_of(args.report, out)
-    result = _run_in_thread(lambda cancel: run(args.previous, client, rate=args.rate, concurrency=args.concurrency,
-                                               cancel=cancel, progress=_Bar(raw_err, args.quiet),
-                                               journal=journal), err)
-    if args.report:
-        result.to_csv(args.report)
-    _summary(result, out)
-    if args.report:
-        out.write(f"report written to {args.report}\n")
+    result = _run_batch(run, args.previous, client, args, _journal_of(args.report, out), out, err, raw_err)
     return 0 if result.ok else 1
 
 

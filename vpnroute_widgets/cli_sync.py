@@ -155,7 +155,7 @@ def _sync(args: argparse.Namespace, client: Any, sandbox: Any, out: Any, err: An
     from .batch.journal import journal_path
     from .batch.sync_apply import apply_sync
     from .batch.sync_plan import plan_sync
-    from .cli import _Bar, _run_in_thread, _summary
+    from .cli import _run_batch
 
     defaults = {"RegionId": args.region}
     if sandbox is not None:
@@ -168,10 +168,5 @@ def _sync(args: argparse.Namespace, client: Any, sandbox: Any, out: Any, err: An
         write_csv(plan.to_dataframe(), args.report)
         out.write(f"plan written to {args.report} ({len(plan.changes())} change(s) to make; nothing sent)\n")
         return 0
-    result = _run_in_thread(lambda cancel: apply_sync(
-        plan, client, rate=args.rate, concurrency=args.concurrency, cancel=cancel,
-        progress=_Bar(raw_err, args.quiet), journal=journal), err)
-    result.to_csv(args.report)  # atomically; then the journal goes
-    _summary(result, out)
-    out.write(f"report written to {args.report}\n")
+    result = _run_batch(apply_sync, plan, client, args, journal, out, err, raw_err)
     return 0 if result.ok and not plan.refused() else 1
