@@ -144,9 +144,15 @@ def sign_v3(
     ``headers`` must already hold ``x-acs-content-sha256``; its value is the body hash
     used in the canonical request.
     """
+    return sign_v3_canonical(method, path, v3_canonical_query(query), headers, signed, secret)
+
+
+def sign_v3_canonical(method: str, path: str, canonical_query: str, headers: Mapping[str, str],
+                      signed: Iterable[str], secret: str) -> tuple[str, str]:
+    """:func:`sign_v3` given the canonical query already built (a client puts the same text in its URL)."""
     block, names = v3_canonical_headers(headers, signed)
     body_hash = {k.lower(): str(v).strip() for k, v in headers.items()}["x-acs-content-sha256"]
-    canonical = v3_canonical_request(method, path, v3_canonical_query(query), block, names, body_hash)
+    canonical = v3_canonical_request(method, path, canonical_query, block, names, body_hash)
     return v3_signature(secret, v3_string_to_sign(canonical)), names
 
 

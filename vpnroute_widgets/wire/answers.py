@@ -98,15 +98,14 @@ def _parse_xml(body: bytes) -> dict[str, Any]:
     return {"__root__": root, **content}
 
 
-def _mentions_credentials(data: Any, redact: Redact) -> bool:
-    """Whether any text of the answer holds a credential: one redaction pass over all texts at once.
+def _needs_cleaning(data: Any, redact: Redact) -> tuple[bool, bool]:
+    """``(clean at all, redact too)`` for parsed data, from one walk and one redaction pass.
 
-    The texts are joined by NUL, which no credential pattern matches, so no match can straddle two
-    of them; an answer without any (the usual case) is then copied without a pass per text. Too
-    deep an answer says True: :func:`_clean_tree` refuses it.
+    Cleaning is needed when a text is longer than _LEAF, the data nests past _MAX_DEPTH (then
+    :func:`_clean_tree` refuses it) or a text holds a credential. The texts are joined by NUL, which
+    no credential pattern matches, so no match can straddle two of them. The usual answer (short
+    texts, no credential) is then used as parsed, without a copy or a pass per text.
     """
-    if redact is _same:
-        return False
     texts: list[str] = []
     stack = [(data, 1)]
     while stack:
@@ -114,14 +113,15 @@ def _mentions_credentials(data: Any, redact: Redact) -> bool:
         if isinstance(value, str):
             texts.append(value)
         elif depth > _MAX_DEPTH:
-            return True
+            return True, redact is not _same
         elif isinstance(value, dict):
-            texts.extend(key for key in value if isinstance(key, str))
+            texts.extend(key if isinstance(key, str) else str(key) for key in value)
             stack.extend((item, depth + 1) for item in value.values())
         elif isinstance(value, list):
             stack.extend((item, depth + 1) for item in value)
     joined = "\x00".join(texts)
-    return redact(joined) != joined
+    secret = redact is not _same and redact(joined) != joined
+    return secret or any(len(text) > _LEAF for text in texts), secret
 
 
 def _clean_tree(data: Any, redact: Redact) -> Any:
@@ -189,7 +189,9 @@ def parse_response(status: int, body: bytes, fmt: str, *, attempt: int = 1, reda
     clean = redact or _same
     try:
         data = _read_body(body.removeprefix(b"\xef\xbb\xbf"))
-        data = _clean_tree(data, clean if _mentions_credentials(data, clean) else _same)
+        needed, secret = _needs_cleaning(data, clean)
+        if needed:
+            data = _clean_tree(data, clean if secret else _same)
     except ValueError as exc:
         raise _unusable(status, str(exc), body, attempt, clean) from None
     root = data.pop("__root__", None)

@@ -182,11 +182,12 @@ def _prepare_v3(action, params, credentials, endpoint, fmt, nonce, timestamp) ->
     }
     if credentials.security_token:
         headers["x-acs-security-token"] = credentials.security_token
-    signature, names = signing.sign_v3("POST", "/", params, headers, headers.keys(), credentials.access_key_secret)
+    query = signing.v3_canonical_query(params)  # signed and sent: built once
+    signature, names = signing.sign_v3_canonical("POST", "/", query, headers, headers.keys(),
+                                                 credentials.access_key_secret)
     headers["Authorization"] = signing.v3_authorization(credentials.access_key_id, names, signature)
     headers["Accept"] = "application/json"
     del headers["host"]  # requests sets Host from the URL: identical value
-    query = signing.v3_canonical_query(params)
     url = f"{endpoint}/?{query}" if query else f"{endpoint}/"
     return PreparedCall("POST", url, headers, params=dict(params))
 
