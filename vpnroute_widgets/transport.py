@@ -108,6 +108,22 @@ def read_capped(response: requests.Response, budget_s: float, attempt: int = 1) 
     return b"".join(chunks)
 
 
+def _prepared(call: PreparedCall) -> requests.PreparedRequest:
+    """The request as ``requests`` sends it, with no session merging (headers, auth and proxies explicit).
+
+    The URL is used as the signer built it: already percent-encoded, so requests' URL preparation
+    (a character-by-character re-encoding of the whole query) is skipped; the URL was vetted by
+    :func:`~vpnroute_widgets.wire.check_endpoint` when the client was made.
+    """
+    request = requests.PreparedRequest()
+    request.method = call.method
+    request.url = call.url
+    request.prepare_headers(call.headers)
+    request.prepare_cookies(None)  # an empty jar: nothing is sent, and a redirect answer can be inspected
+    request.prepare_body(call.body or None, None)
+    return request
+
+
 class HttpTransport:
     """Real HTTP with ``requests``: one session per thread (or the one given), nothing implicit."""
 
@@ -127,9 +143,8 @@ class HttpTransport:
     def send(self, call: PreparedCall, timeout: Timeout, attempt: int = 1) -> Answer:
         """One HTTP exchange; every failure becomes a TransportError saying whether a retry is safe."""
         session = self._session_for_thread()
+        request = _prepared(call)
         try:
-            request = requests.PreparedRequest()  # no session merging: headers, auth and proxies are explicit
-            request.prepare(method=call.method, url=call.url, headers=call.headers, data=call.body or None)
             response = session.send(request, timeout=timeout, stream=True, allow_redirects=False,
                                     verify=True, proxies={})
             body = read_capped(response, read_timeout(timeout), attempt)
