@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from fakes import FakeClock
 
 import vpnroute_widgets as vw
 from vpnroute_widgets.operations import DESCRIBE
@@ -19,18 +20,8 @@ DEST = "10.20.0.0/24"
 WRITES = ("DeleteVpnRouteEntry", "ModifyVpnRouteEntryWeight", "CreateVpnRouteEntry", "PublishVpnRouteEntry")
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = time.time()
 
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
-CLOCK = FakeClock()
+CLOCK = FakeClock(start=None)  # real epoch time, moved only by sleeps
 SANDBOX_OPTIONS = {"seed": 0, "configuring_s": 0, "clock": CLOCK.time}
 
 

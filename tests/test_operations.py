@@ -10,6 +10,7 @@ import json
 import time
 
 import pytest
+from fakes import FakeClock
 from stub_server import StubServer, reply
 
 import vpnroute_widgets as vw
@@ -20,20 +21,8 @@ GATEWAY = "vpn-bp1a3kqjiiq9legfx0000"
 HOP = "vco-bp15oes1py4i66rmd0000"
 
 
-class FakeClock:
-    """Epoch seconds that move only when someone sleeps."""
 
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def time(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
-CLOCK = FakeClock()
+CLOCK = FakeClock(start=None)  # real epoch time, moved only by sleeps
 SANDBOX_OPTIONS = {"seed": 0, "configuring_s": 0, "clock": CLOCK.time}
 
 

@@ -8,22 +8,10 @@ from __future__ import annotations
 import random
 
 import pytest
+from fakes import FakeClock
 
 from vpnroute_widgets.errors import ApiError, TransportError, ValidationError
 from vpnroute_widgets.retry import BUSY_CODES, RetryPolicy, TokenBucket, is_busy, is_throttling
-
-
-class FakeClock:
-    """Seconds that move only when the test says so."""
-
-    def __init__(self, start: float = 0.0):
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def api_error(code: str, status: int = 400) -> ApiError:
@@ -117,7 +105,7 @@ def test_a_servers_retry_after_wins_when_larger_but_is_capped():
 
 
 def test_token_bucket_paces_and_halves_on_throttling():
-    clock = FakeClock()
+    clock = FakeClock(0.0)
     bucket = TokenBucket(10, burst=2, clock=clock)
     assert bucket.take() == 0.0
     assert bucket.take() == pytest.approx(0.1)  # seconds until the next token
@@ -133,7 +121,7 @@ def test_token_bucket_paces_and_halves_on_throttling():
 
 
 def test_a_new_bucket_holds_one_token_or_a_full_burst():
-    clock = FakeClock()
+    clock = FakeClock(0.0)
     one = TokenBucket(5, burst=3, clock=clock)
     assert [one.take() == 0.0 for _ in range(3)] == [True, False, False]
     full = TokenBucket(5, burst=3, clock=clock, full=True)  # the sandbox's quota window starts full
@@ -141,14 +129,14 @@ def test_a_new_bucket_holds_one_token_or_a_full_burst():
 
 
 def test_saved_tokens_never_exceed_the_burst():
-    clock = FakeClock()
+    clock = FakeClock(0.0)
     bucket = TokenBucket(10, burst=2, clock=clock)
     clock.advance(3600)
     assert [bucket.take() == 0.0 for _ in range(3)] == [True, True, False]
 
 
 def test_the_rate_holds_over_time():
-    clock = FakeClock()
+    clock = FakeClock(0.0)
     bucket = TokenBucket(100, burst=1, clock=clock)
     taken = 0
     for _ in range(1000):  # one second in 1 ms steps, asking every step
@@ -166,7 +154,7 @@ def test_take_accepts_an_explicit_now():
 
 
 def test_throttling_drops_saved_tokens_and_never_goes_below_a_64th():
-    clock = FakeClock()
+    clock = FakeClock(0.0)
     bucket = TokenBucket(64, burst=10, clock=clock, full=True)
     bucket.throttled()
     assert bucket.rate == 32 and bucket.take() > 0  # the saved burst is gone

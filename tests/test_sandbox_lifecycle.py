@@ -4,22 +4,13 @@ active/standby rule, the ``updating`` window, BGP routes, ClientToken replays, s
 from __future__ import annotations
 
 import pytest
+from fakes import FakeClock
 
 from vpnroute_widgets.sandbox.backend import Backend, SandboxError
 from vpnroute_widgets.sandbox.world import build_world
 
 CONFIGURING_S = 2.0
 
-
-class FakeClock:
-    def __init__(self, now: float = 1_800_000_000.0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture
