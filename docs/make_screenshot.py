@@ -9,12 +9,10 @@ notebooks, Debian's /usr/bin/chromium through Playwright, and no request leaving
 
 from __future__ import annotations
 
-import secrets
 import shutil
 import sys
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "browser"))
@@ -40,37 +38,21 @@ def batch_screenshot(page, body) -> Path:
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         notebooks = tmp / "notebooks"
         shutil.copytree(labkit.NOTEBOOKS, notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "reports"))
-        port, token = labkit.free_port(), secrets.token_hex(16)
-        server = labkit.Server("voila", notebooks, port, token, tmp / "voila.log")
-        labkit.start_server(server, labkit.voila_argv("app.ipynb", port, token),
-                            labkit.jupyter_env_for(tmp / "home"), "/voila/static/voila.js")
-        try:
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=str(labkit.CHROMIUM), args=labkit.CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1100, "height": 1500}, device_scale_factor=1)
-                page.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname
-                           in labkit.ALLOWED_HOSTS else route.abort())
-                page.set_default_timeout(labkit.UI_TIMEOUT_MS)
-                page.goto(server.url(""))
-                body = page.locator("body")
-                body.locator("button.widget-button", has_text="Use demo values").click()
-                labkit.type_into(labkit.labelled_input(body, "RouteDest"), "10.1.0.0/24")
-                labkit.type_into(labkit.labelled_input(body, "Description"), "branch office")
-                button = body.locator("button.widget-button", has_text="Create route")
-                page.wait_for_function("(b) => !b.disabled", arg=button.element_handle())
-                button.click()
-                body.locator(".widget-html", has_text="Route created").first.wait_for()
-                page.locator(".widget-tab").first.screenshot(path=str(HERE / "app.png"))
-                batch = batch_screenshot(page, body)
-                browser.close()
-        finally:
-            server.stop()
+        with labkit.voila_page(notebooks, "app.ipynb", tmp, height=1500) as page:
+            body = page.locator("body")
+            body.locator("button.widget-button", has_text="Use demo values").click()
+            labkit.type_into(labkit.labelled_input(body, "RouteDest"), "10.1.0.0/24")
+            labkit.type_into(labkit.labelled_input(body, "Description"), "branch office")
+            button = body.locator("button.widget-button", has_text="Create route")
+            page.wait_for_function("(b) => !b.disabled", arg=button.element_handle())
+            button.click()
+            body.locator(".widget-html", has_text="Route created").first.wait_for()
+            page.locator(".widget-tab").first.screenshot(path=str(HERE / "app.png"))
+            batch = batch_screenshot(page, body)
     print(f"wrote {HERE / 'app.png'} and {batch}")
 
 

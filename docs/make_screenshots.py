@@ -12,11 +12,9 @@ and batch.png the same way.
 from __future__ import annotations
 
 import json
-import secrets
 import sys
 import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "browser"))
@@ -105,29 +103,12 @@ def shoot(page, body) -> list[Path]:
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         notebooks = tmp / "notebooks"
         notebooks.mkdir()
-        name = write_notebook(notebooks)
-        port, token = labkit.free_port(), secrets.token_hex(16)
-        server = labkit.Server("voila", notebooks, port, token, tmp / "voila.log")
-        labkit.start_server(server, labkit.voila_argv(name, port, token), labkit.jupyter_env_for(tmp / "home"),
-                            "/voila/static/voila.js")
-        try:
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=str(labkit.CHROMIUM), args=labkit.CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1100, "height": 1400}, device_scale_factor=1)
-                page.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname
-                           in labkit.ALLOWED_HOSTS else route.abort())
-                page.set_default_timeout(labkit.UI_TIMEOUT_MS)
-                page.goto(server.url(""))
-                shots = shoot(page, page.locator("body"))
-                browser.close()
-        finally:
-            server.stop()
+        with labkit.voila_page(notebooks, write_notebook(notebooks), tmp) as page:
+            shots = shoot(page, page.locator("body"))
     shots.append(timeline_png())
     print("wrote " + ", ".join(str(s) for s in shots))
 

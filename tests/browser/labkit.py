@@ -5,9 +5,11 @@ Kept out of conftest.py so test modules can import them by a unique module name.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -15,8 +17,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
@@ -197,6 +201,31 @@ def start_server(server: Server, argv: list[str], env: dict[str, str], probe: st
         server.stop()
         raise
     return server
+
+
+@contextlib.contextmanager
+def voila_page(notebooks: Path, name: str, tmp: Path, *, width: int = 1100, height: int = 1400) -> Iterator:
+    """A headless Chromium page on Voila rendering ``notebooks/name``, nothing leaving 127.0.0.1.
+
+    For the scripts that take the README's screenshots from the real app (``docs/make_screenshot*.py``).
+    """
+    from playwright.sync_api import sync_playwright
+
+    port, token = free_port(), secrets.token_hex(16)
+    server = Server("voila", notebooks, port, token, tmp / "voila.log")
+    start_server(server, voila_argv(name, port, token), jupyter_env_for(tmp / "home"), "/voila/static/voila.js")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1)
+            page.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname
+                       in ALLOWED_HOSTS else route.abort())
+            page.set_default_timeout(UI_TIMEOUT_MS)
+            page.goto(server.url(""))
+            yield page
+            browser.close()
+    finally:
+        server.stop()
 
 
 def lab_argv(root: Path, port: int, token: str) -> list[str]:
