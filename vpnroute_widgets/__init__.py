@@ -33,6 +33,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "VpcClient": "vpnroute_widgets.client",
+    "ClientConfig": "vpnroute_widgets.client",
     "ResponseLog": "vpnroute_widgets.log",
     "Sandbox": "vpnroute_widgets.sandbox",
     "app": "vpnroute_widgets.widgets",
