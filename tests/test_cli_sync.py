@@ -20,16 +20,6 @@ from vpnroute_widgets.batch.journal import journal_path, read_journal
 SANDBOX_OPTIONS = {"seed": 7, "configuring_s": 0, "routes_per_gateway": 8}
 
 
-def _registered() -> bool:
-    """Whether cli.py's parser has the sync command (it calls cli_sync.add_commands)."""
-    import argparse
-
-    parser = cli._parser()
-    return any(isinstance(a, argparse._SubParsersAction) and "sync" in a.choices for a in parser._actions)
-
-
-pytestmark = pytest.mark.skipif(not _registered(),
-                                reason="cli.py does not register the sync commands yet (cli_sync.add_commands)")
 
 
 @pytest.fixture

@@ -70,10 +70,7 @@ class RouteOperations:
     (its ``sleep`` and ``clock`` pace :meth:`wait_for_gateway`)."""
 
     config: Any
-
-    def call(self, action: str, params: Mapping[str, str], *, context: Context = None,
-             check: Callable[[dict[str, Any]], Any] | None = None) -> dict[str, Any]:  # pragma: no cover - VpcClient's
-        raise NotImplementedError
+    call: Callable[..., dict[str, Any]]  # VpcClient.call: sign, send, retry, record one call
 
     # --- writes ------------------------------------------------------------------------------
 
